@@ -1,0 +1,228 @@
+/* `create` and what `run` shares with it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../idmap/idmap.h"
+#include "../oci/json.h"
+#include "../state/state.h"
+#include "../util/log.h"
+#include "container.h"
+
+static int resolve_paths(const struct create_opts *o, struct created *cr, struct cell_err *e)
+{
+	const char *root = cr->cfg->root_path;
+	char joined[PATH_MAX];
+	struct stat st;
+
+	if (realpath(o->bundle, cr->bundle) == NULL)
+		return cell_err_sys(e, "bundle `%s`", o->bundle);
+	if (root[0] != '/') {
+		if ((size_t)snprintf(joined, sizeof joined, "%s/%s", cr->bundle, root) >= sizeof joined)
+			return cell_err_set(e, ENAMETOOLONG, "config.json: root.path");
+		root = joined;
+	}
+	if (realpath(root, cr->rootfs) == NULL)
+		return cell_err_sys(e, "config.json: root.path: `%s`", root);
+	if (stat(cr->rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
+		return cell_err_set(e, ENOTDIR, "config.json: root.path: `%s` is not a directory", root);
+	return 0;
+}
+
+static int load_config(const struct create_opts *o, struct created *cr, struct cell_err *e)
+{
+	int bfd = open(o->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (bfd < 0)
+		return cell_err_sys(e, "open bundle `%s`", o->bundle);
+	cr->cfg = oci_config_load(bfd, e);
+	close(bfd);
+	if (cr->cfg == NULL)
+		return -1;
+	if (ns_validate(cr->cfg, e) < 0 || idmap_validate(cr->cfg, e) < 0)
+		return -1;
+	if (cr->cfg->process.terminal)
+		return cell_err_set(e, ENOTSUP, "config.json: process.terminal: terminals are not supported yet");
+	return resolve_paths(o, cr, e);
+}
+
+static char *annotations_json(const struct oci_config *cfg)
+{
+	struct json_out o;
+
+	if (cfg->n_annotations == 0)
+		return NULL;
+	jo_init(&o, 0);
+	jo_obj_begin(&o);
+	for (size_t i = 0; i < cfg->n_annotations; i++)
+		jo_kstr(&o, cfg->annotations[i].key, cfg->annotations[i].value);
+	jo_obj_end(&o);
+	if (o.oom) {
+		jo_free(&o);
+		return NULL;
+	}
+	return o.buf;
+}
+
+static int save_state(const struct create_opts *o, struct created *cr, struct cell_err *e)
+{
+	char created[64];
+	struct state s = {
+		.id = (char *)o->id,
+		.pid = cr->ns.pid,
+		.pid_start = cr->ns.pid_start,
+		.bundle = cr->bundle,
+		.rootfs = cr->rootfs,
+		.created = created,
+		.owner = geteuid(),
+		.preserve_fds = o->preserve_fds,
+	};
+	int r;
+
+	log_time_rfc3339(created, sizeof created);
+	s.annotations = annotations_json(cr->cfg);
+	r = state_write(cr->statefd, &s, e);
+	free(s.annotations);
+	return r;
+}
+
+static int open_fifo(struct created *cr, struct cell_err *e)
+{
+	if (mkfifoat(cr->statefd, STATE_FIFO, 0600) < 0)
+		return cell_err_sys(e, "create " STATE_FIFO);
+	/* The init inherits this reader and sleeps on it until `start`. */
+	cr->ns.fifo_fd = openat(cr->statefd, STATE_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (cr->ns.fifo_fd < 0)
+		return cell_err_sys(e, "open " STATE_FIFO);
+	return 0;
+}
+
+int container_create(struct cell_ctx *g, const struct create_opts *o, struct created *cr,
+		     struct cell_err *e)
+{
+	memset(cr, 0, sizeof *cr);
+	cr->rootfd = cr->statefd = cr->ns.fifo_fd = cr->ns.pidfd = cr->ns.sync_fd = -1;
+	if (state_check_id(o->id, e) < 0 || load_config(o, cr, e) < 0)
+		goto fail;
+	cr->rootfd = cmd_open_root(g, true, e);
+	if (cr->rootfd < 0)
+		goto fail;
+	cr->statefd = state_claim(cr->rootfd, o->id, e);
+	if (cr->statefd < 0)
+		goto fail;
+	if (o->use_fifo && open_fifo(cr, e) < 0)
+		goto fail_state;
+	cr->ns.cfg = cr->cfg;
+	cr->ns.id = o->id;
+	cr->ns.bundle = cr->bundle;
+	cr->ns.rootfs = cr->rootfs;
+	cr->ns.preserve_fds = o->preserve_fds;
+	cr->ns.no_pivot = o->no_pivot;
+	cr->ns.child_sigmask = o->sigmask;
+	if (ns_spawn(&cr->ns, e) < 0)
+		goto fail_state;
+	if (save_state(o, cr, e) < 0 ||
+	    (o->pid_file != NULL && cmd_write_pid_file(o->pid_file, cr->ns.pid, e) < 0)) {
+		ns_abort(&cr->ns);
+		goto fail_state;
+	}
+	return 0;
+fail_state:
+	container_destroy(cr, o->id);
+fail:
+	created_close(cr);
+	return -1;
+}
+
+void container_destroy(struct created *cr, const char *id)
+{
+	struct cell_err ignored;
+
+	ns_abort(&cr->ns);
+	if (cr->rootfd >= 0)
+		state_remove(cr->rootfd, id, &ignored);
+}
+
+void created_close(struct created *cr)
+{
+	int *fds[] = { &cr->rootfd, &cr->statefd, &cr->ns.fifo_fd, &cr->ns.pidfd, &cr->ns.sync_fd };
+
+	for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+	if (cr->cfg != NULL)
+		oci_config_free(cr->cfg);
+	cr->cfg = NULL;
+}
+
+static const char create_usage[] =
+	"Usage: cell create [OPTIONS] ID\n"
+	"Create a container from an OCI bundle; its process waits for `cell start ID`.\n"
+	"  -b, --bundle DIR       bundle directory (default: current directory)\n"
+	"      --pid-file FILE    write the container's PID here\n"
+	"      --console-socket P unix socket to receive the terminal (process.terminal)\n"
+	"      --preserve-fds N   pass N more fds (3, 4, ...) to the container\n"
+	"      --no-pivot         use MS_MOVE+chroot instead of pivot_root (rootfs on initramfs)\n"
+	"  -h, --help             this help\n";
+
+const struct option create_longopts[] = {
+	{ "bundle", required_argument, NULL, 'b' },
+	{ "pid-file", required_argument, NULL, OPT_PID_FILE },
+	{ "console-socket", required_argument, NULL, OPT_CONSOLE },
+	{ "preserve-fds", required_argument, NULL, OPT_PRESERVE },
+	{ "no-pivot", no_argument, NULL, OPT_NO_PIVOT },
+	{ "no-new-keyring", no_argument, NULL, OPT_NO_NEW_KEYRING },
+	{ "detach", no_argument, NULL, 'd' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+int create_on_opt(void *ctx, int opt, const char *arg, struct cell_err *e)
+{
+	struct create_opts *o = ctx;
+
+	switch (opt) {
+	case 'b': o->bundle = arg; return 0;
+	case 'd': o->detach = true; return 0;
+	case OPT_PID_FILE: o->pid_file = arg; return 0;
+	case OPT_CONSOLE: o->console_socket = arg; return 0;
+	case OPT_NO_PIVOT: o->no_pivot = true; return 0;
+	case OPT_NO_NEW_KEYRING: return 0; /* cell never makes a session keyring */
+	case OPT_PRESERVE: return cmd_parse_int("--preserve-fds", arg, 0, 65536, &o->preserve_fds, e);
+	}
+	return cell_err_set(e, EINVAL, "unexpected flag");
+}
+
+int cmd_create(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
+{
+	struct create_opts o = { .bundle = ".", .use_fifo = true };
+	struct cmd_parser p = {
+		.name = "create", .usage = create_usage, .shortopts = "+b:h",
+		.longopts = create_longopts, .on_opt = create_on_opt, .ctx = &o,
+		.min_args = 1, .max_args = 1,
+	};
+	struct created cr;
+	int first, r;
+
+	r = cmd_parse(&p, argc, argv, &first, e);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	o.id = argv[first];
+	if (container_create(g, &o, &cr, e) < 0)
+		return -1;
+	if (ns_release(&cr.ns, true, e) < 0) {
+		container_destroy(&cr, o.id);
+		created_close(&cr);
+		return -1;
+	}
+	created_close(&cr);
+	return 0;
+}

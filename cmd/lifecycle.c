@@ -1,0 +1,191 @@
+/* `start`, `kill`, `delete`: commands that act on an existing container. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../ns/ns.h"
+#include "../state/state.h"
+#include "../util/cleanup.h"
+#include "../util/sys.h"
+#include "cmd.h"
+
+/* An opened container: locked state dir, parsed state, live status. */
+struct opened {
+	int rootfd;
+	int dirfd;
+	int pidfd;
+	struct state s;
+	enum state_status status;
+};
+
+static int open_container(struct cell_ctx *g, const char *id, bool exclusive, struct opened *o,
+			  struct cell_err *e)
+{
+	memset(o, 0, sizeof *o);
+	o->dirfd = o->pidfd = -1;
+	o->rootfd = cmd_open_root(g, false, e);
+	if (o->rootfd < 0) {
+		if (e->errnum == ENOENT)
+			cell_err_set(e, ENOENT, "container `%s` does not exist", id);
+		return -1;
+	}
+	o->dirfd = state_open(o->rootfd, id, exclusive, e);
+	if (o->dirfd < 0 || state_read(o->dirfd, &o->s, e) < 0) {
+		if (o->dirfd >= 0)
+			cell_err_wrap(e, "container `%s`", id);
+		return -1;
+	}
+	o->status = state_status(o->dirfd, &o->s, &o->pidfd);
+	return 0;
+}
+
+static void close_container(struct opened *o)
+{
+	int fds[] = { o->pidfd, o->dirfd, o->rootfd };
+
+	for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	state_free(&o->s);
+}
+
+static const char start_usage[] =
+	"Usage: cell start ID\n"
+	"Start the user program of a created container.\n";
+
+int cmd_start(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
+{
+	struct cmd_parser p = { .name = "start", .usage = start_usage, .min_args = 1, .max_args = 1 };
+	struct opened o;
+	int first, r, fd;
+
+	r = cmd_parse(&p, argc, argv, &first, e);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	if (open_container(g, argv[first], true, &o, e) < 0)
+		goto fail;
+	if (o.status != STATUS_CREATED) {
+		cell_err_set(e, EINVAL, "container `%s` is %s, not created", o.s.id,
+			     state_status_name(o.status));
+		goto fail;
+	}
+	/* No reader (ENXIO) means the init died after `create`. */
+	fd = openat(o.dirfd, STATE_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		cell_err_sys(e, "start `%s`: open " STATE_FIFO, o.s.id);
+		goto fail;
+	}
+	r = (int)write(fd, "0", 1);
+	close(fd);
+	if (r != 1) {
+		cell_err_sys(e, "start `%s`: write " STATE_FIFO, o.s.id);
+		goto fail;
+	}
+	unlinkat(o.dirfd, STATE_FIFO, 0);
+	close_container(&o);
+	return 0;
+fail:
+	close_container(&o);
+	return -1;
+}
+
+static const char kill_usage[] =
+	"Usage: cell kill [-a|--all] ID [SIGNAL]\n"
+	"Send SIGNAL (default TERM; a name with or without SIG, or a number).\n"
+	"  -a, --all   to every process of the container\n";
+
+static int set_bool_opt(void *ctx, int opt, const char *arg, struct cell_err *e)
+{
+	*(bool *)ctx = true;
+	return 0;
+}
+
+int cmd_kill(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
+{
+	static const struct option lo[] = {
+		{ "all", no_argument, NULL, 'a' }, { "help", no_argument, NULL, 'h' }, { 0 },
+	};
+	bool all = false;
+	struct cmd_parser p = { .name = "kill", .usage = kill_usage, .shortopts = "+ah",
+				.longopts = lo, .on_opt = set_bool_opt, .ctx = &all,
+				.min_args = 1, .max_args = 2 };
+	struct opened o;
+	int first, r, sig = SIGTERM;
+
+	r = cmd_parse(&p, argc, argv, &first, e);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	if (first + 1 < argc && (sig = ns_signal_from_name(argv[first + 1])) < 0)
+		return cell_err_set(e, EINVAL, "kill: unknown signal `%s`", argv[first + 1]);
+	if (open_container(g, argv[first], false, &o, e) < 0)
+		goto fail;
+	if (o.status == STATUS_STOPPED) {
+		cell_err_set(e, ESRCH, "container `%s` is not running", o.s.id);
+		goto fail;
+	}
+	if (all)
+		r = ns_signal_all(o.s.pid, o.pidfd, sig, e);
+	else if ((r = sys_pidfd_send_signal(o.pidfd, sig, NULL, 0)) < 0)
+		cell_err_sys(e, "kill `%s`: signal %d", o.s.id, sig);
+	if (r < 0)
+		goto fail;
+	close_container(&o);
+	return 0;
+fail:
+	close_container(&o);
+	return -1;
+}
+
+static const char delete_usage[] =
+	"Usage: cell delete [-f|--force] ID\n"
+	"Remove a created or stopped container.\n"
+	"  -f, --force   kill it first if it runs\n";
+
+int cmd_delete(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
+{
+	static const struct option lo[] = {
+		{ "force", no_argument, NULL, 'f' }, { "help", no_argument, NULL, 'h' }, { 0 },
+	};
+	bool force = false;
+	struct cmd_parser p = { .name = "delete", .usage = delete_usage, .shortopts = "+fh",
+				.longopts = lo, .on_opt = set_bool_opt, .ctx = &force,
+				.min_args = 1, .max_args = 1 };
+	const char *id;
+	struct opened o;
+	int first, r;
+
+	r = cmd_parse(&p, argc, argv, &first, e);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	id = argv[first];
+	if (open_container(g, id, true, &o, e) < 0) {
+		/* A state dir without a readable state (a crash mid-create)
+		 * can still go with --force. */
+		if (!force || o.dirfd < 0)
+			goto fail;
+		o.status = STATUS_STOPPED;
+	}
+	if (o.status == STATUS_RUNNING || o.status == STATUS_PAUSED) {
+		if (!force) {
+			cell_err_set(e, EBUSY, "container `%s` is running: stop it first or use --force", id);
+			goto fail;
+		}
+	}
+	if (o.status != STATUS_STOPPED) {
+		if (ns_signal_all(o.s.pid, o.pidfd, SIGKILL, e) < 0)
+			goto fail;
+		if (ns_wait_exit(o.pidfd, 10000) < 0) {
+			cell_err_set(e, ETIMEDOUT, "delete `%s`: init %d did not exit after SIGKILL", id, o.s.pid);
+			goto fail;
+		}
+	}
+	if (state_remove(o.rootfd, id, e) < 0)
+		goto fail;
+	close_container(&o);
+	return 0;
+fail:
+	close_container(&o);
+	return -1;
+}

@@ -1,0 +1,74 @@
+/* `spec` and `features`: documents about what cell runs. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../oci/features.h"
+#include "../oci/json.h"
+#include "../oci/spec.h"
+#include "../util/fs.h"
+#include "cmd.h"
+
+static const char spec_usage[] =
+	"Usage: cell spec [-b|--bundle DIR]\n"
+	"Write a default config.json (busybox-friendly: sh, no terminal, read-only\n"
+	"root \"rootfs\", the usual namespaces, mounts, masked paths and capabilities).\n"
+	"  -b, --bundle DIR   where to write it (default: current directory)\n";
+
+static int spec_on_opt(void *ctx, int opt, const char *arg, struct cell_err *e)
+{
+	*(const char **)ctx = arg;
+	return 0;
+}
+
+int cmd_spec(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
+{
+	static const struct option lo[] = {
+		{ "bundle", required_argument, NULL, 'b' }, { "help", no_argument, NULL, 'h' }, { 0 },
+	};
+	const char *bundle = ".";
+	struct cmd_parser p = { .name = "spec", .usage = spec_usage, .shortopts = "+b:h",
+				.longopts = lo, .on_opt = spec_on_opt, .ctx = &bundle };
+	struct oci_spec_opts opts = { 0 };
+	struct json_out o;
+	int first, r, dfd;
+
+	r = cmd_parse(&p, argc, argv, &first, e);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	dfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return cell_err_sys(e, "spec: open bundle `%s`", bundle);
+	if (faccessat(dfd, "config.json", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		close(dfd);
+		return cell_err_set(e, EEXIST, "spec: `%s/config.json` exists; remove it first", bundle);
+	}
+	jo_init(&o, 1);
+	r = oci_spec_write(&o, &opts);
+	if (r == 0 && o.oom)
+		r = cell_err_set(e, ENOMEM, "spec: format config.json");
+	if (r == 0)
+		r = fs_write_atomic(dfd, "config.json", o.buf, o.len, 0644, e);
+	jo_free(&o);
+	close(dfd);
+	return r;
+}
+
+static const char features_usage[] =
+	"Usage: cell features\n"
+	"Print the OCI features document: what this cell supports.\n";
+
+int cmd_features(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
+{
+	struct cmd_parser p = { .name = "features", .usage = features_usage };
+	struct json_out o;
+	int first, r;
+
+	r = cmd_parse(&p, argc, argv, &first, e);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	jo_init(&o, 1);
+	oci_features_write(&o);
+	return cmd_print_json(&o, e);
+}

@@ -1,0 +1,187 @@
+/* The container's init, from clone to execve. It runs in a child made by a
+ * raw clone3: no raise/abort/pthread calls, errors go to the parent over the
+ * sync socket and the child leaves with _exit. */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../rootfs/rootfs.h"
+#include "../util/sys.h"
+#include "internal.h"
+#include "sync.h"
+
+static bool has_pivot_hooks(const struct oci_config *cfg)
+{
+	return cfg->n_hooks[OCI_HOOK_CREATE_RUNTIME] > 0 ||
+	       cfg->n_hooks[OCI_HOOK_CREATE_CONTAINER] > 0;
+}
+
+static int child_mounts(struct ns_child_args *a, struct rootfs_ctx *r, struct cell_err *e)
+{
+	const struct ns_container *c = a->c;
+
+	*r = (struct rootfs_ctx){
+		.cfg = c->cfg,
+		.rootfs = c->rootfs,
+		.bundle = c->bundle,
+		.userns = c->cfg->linux_.ns[OCI_NS_USER].present,
+		.netns = c->cfg->linux_.ns[OCI_NS_NETWORK].present,
+		.cgroupns = c->cfg->linux_.ns[OCI_NS_CGROUP].present,
+		.no_pivot = c->no_pivot,
+		.rootfd = -1,
+	};
+	if (rootfs_prepare(r, e) < 0)
+		return -1;
+	if (has_pivot_hooks(c->cfg)) {
+		/* createRuntime/createContainer hooks run between these. */
+		if (sync_send(a->sync_fd, SYNC_MOUNTS_DONE, 0) < 0)
+			return cell_err_sys(e, "sync: send mounts-done");
+		if (sync_expect(a->sync_fd, SYNC_PIVOT, NULL, e) < 0)
+			return -1;
+	}
+	if (rootfs_pivot(r, e) < 0 || rootfs_finalize(r, e) < 0)
+		return -1;
+	return 0;
+}
+
+/* The process settings that need privilege come before the switch to the
+ * configured user; the PATH lookup comes after it, so it sees what the
+ * user may execute. */
+static int child_process(struct ns_child_args *a, char *exe, size_t cap, struct cell_err *e)
+{
+	const struct oci_config *cfg = a->c->cfg;
+	const struct oci_process *p = &cfg->process;
+
+	if (ns_set_hostname(cfg, e) < 0 || ns_apply_sysctl(cfg, e) < 0 ||
+	    ns_apply_rlimits(p, e) < 0)
+		return -1;
+	if (ns_set_user_caps(p, (a->new_flags & CLONE_NEWUSER) != 0, e) < 0)
+		return -1;
+	if (chdir(p->cwd) < 0)
+		return cell_err_sys(e, "process.cwd: chdir `%s`", p->cwd);
+	if (ns_find_exec(p, exe, cap, e) < 0)
+		return -1;
+	return ns_prepare_fds(a->c->preserve_fds, e);
+}
+
+/* `start` writes one byte into exec.fifo. A FIFO reader gets no POLLHUP
+ * before its first writer, so this sleeps until then. */
+static int wait_fifo(int fd, struct cell_err *e)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char b;
+
+	while (poll(&pfd, 1, -1) < 0) {
+		if (errno != EINTR)
+			return cell_err_sys(e, "poll exec.fifo");
+	}
+	if (read(fd, &b, 1) != 1)
+		return cell_err_set(e, EPIPE, "exec.fifo closed before start");
+	return 0;
+}
+
+static int child_setup(struct ns_child_args *a, char *exe, size_t cap, struct cell_err *e)
+{
+	const struct ns_container *c = a->c;
+	struct rootfs_ctx r;
+	int r_ok;
+
+	if (!a->via_intermediate && ns_join(a->join_fd, e) < 0)
+		return -1;
+	if (sync_send(a->sync_fd, SYNC_CHILD_READY, 0) < 0)
+		return cell_err_sys(e, "sync: send child-ready");
+	if (sync_expect(a->sync_fd, SYNC_PARENT_DONE, NULL, e) < 0)
+		return -1;
+	if ((a->new_flags & CLONE_NEWUSER) && ns_become_root(c->cfg, e) < 0)
+		return -1;
+	/* Made now, not at clone, so that its root is the container's cgroup. */
+	if (a->new_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
+		return cell_err_sys(e, "unshare cgroup namespace");
+	if (ns_set_oom_score_adj(&c->cfg->process, e) < 0)
+		return -1;
+	r_ok = child_mounts(a, &r, e);
+	rootfs_ctx_close(&r);
+	if (r_ok < 0)
+		return -1;
+	return child_process(a, exe, cap, e);
+}
+
+static noreturn void child_fail(int fd, struct cell_err *e, int code)
+{
+	sync_send_error(fd, e);
+	_exit(code);
+}
+
+noreturn void ns_child_main(struct ns_child_args *a)
+{
+	const struct ns_container *c = a->c;
+	struct cell_err e = { 0 };
+	char exe[PATH_MAX];
+	int64_t how = 0;
+	struct sync_msg m;
+	ssize_t n;
+
+	if (child_setup(a, exe, sizeof exe, &e) < 0)
+		child_fail(a->sync_fd, &e, 1);
+	if (sync_send(a->sync_fd, SYNC_CREATED, 0) < 0)
+		_exit(1);
+	do
+		n = recv(a->sync_fd, &m, sizeof m, 0);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0) /* the parent is gone: nobody will start us */
+		_exit(1);
+	how = m.stage;
+	if (how == SYNC_WAIT_FIFO) {
+		close(a->sync_fd);
+		if (wait_fifo(c->fifo_fd, &e) < 0)
+			goto fail_late;
+	} else if (how != SYNC_EXEC) {
+		_exit(1);
+	}
+	if (c->child_sigmask != NULL)
+		sigprocmask(SIG_SETMASK, c->child_sigmask, NULL);
+	execve(exe, c->cfg->process.args, c->cfg->process.env);
+	if (errno == EACCES)
+		cell_err_set(&e, 0, "exec `%s`: permission denied", exe);
+	else if (errno == ENOENT)
+		cell_err_set(&e, 0, "exec `%s`: no such file or directory", exe);
+	else
+		cell_err_sys(&e, "exec `%s`", exe);
+	if (how == SYNC_EXEC)
+		child_fail(a->sync_fd, &e, 127);
+fail_late:
+	/* After `start` there is no parent to report to: the container's
+	 * stderr is the only place left. */
+	dprintf(STDERR_FILENO, "cell: %s\n", e.msg);
+	_exit(127);
+}
+
+noreturn void ns_intermediate_main(struct ns_child_args *a)
+{
+	struct clone_args ca = { .flags = a->new_flags | CLONE_PARENT };
+	struct cell_err e = { 0 };
+	long pid;
+
+	if (ns_join(a->join_fd, &e) < 0 || ns_write_time_offsets(a->c->cfg, &e) < 0)
+		child_fail(a->sync_fd, &e, 1);
+	/* With offsets, the time namespace was unshared for our children. */
+	if (a->c->cfg->linux_.time_boottime.present || a->c->cfg->linux_.time_monotonic.present)
+		ca.flags &= ~(unsigned long long)0x00000080;
+	pid = sys_clone3(&ca);
+	if (pid < 0) {
+		cell_err_sys(&e, "clone3 container init");
+		child_fail(a->sync_fd, &e, 1);
+	}
+	if (pid == 0) {
+		a->via_intermediate = true;
+		ns_child_main(a);
+	}
+	sync_send(a->sync_fd, SYNC_INIT_PID, pid);
+	_exit(0);
+}

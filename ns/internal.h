@@ -1,0 +1,46 @@
+/* Shared between the files of ns/ only. */
+#ifndef CELL_NS_INTERNAL_H
+#define CELL_NS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdnoreturn.h>
+
+#include "../oci/config.h"
+#include "../util/err.h"
+#include "ns.h"
+
+/* What the child needs; built by the parent before clone and read by the
+ * child from its copy of the parent's memory. */
+struct ns_child_args {
+	const struct ns_container *c;
+	int sync_fd;                 /* child's end of the socketpair */
+	int join_fd[OCI_NS_COUNT];   /* namespaces to join by path, -1 otherwise */
+	unsigned long new_flags;     /* CLONE_NEW* created for the container */
+	bool via_intermediate;       /* namespaces were joined before the clone */
+	bool new_cgroupns;           /* unshare(CLONE_NEWCGROUP) once in the cgroup */
+};
+
+/* namespaces.c */
+unsigned long ns_clone_flag(enum oci_ns_type t);
+int ns_open_paths(const struct oci_config *cfg, int join_fd[OCI_NS_COUNT], struct cell_err *e);
+void ns_close_paths(int join_fd[OCI_NS_COUNT]);
+bool ns_needs_intermediate(const struct oci_config *cfg);
+int ns_join(const int join_fd[OCI_NS_COUNT], struct cell_err *e);
+int ns_write_time_offsets(const struct oci_config *cfg, struct cell_err *e);
+
+/* child.c: the container's init up to exec; never returns. */
+noreturn void ns_child_main(struct ns_child_args *a);
+/* The intermediate that joins namespaces, then clones the init. */
+noreturn void ns_intermediate_main(struct ns_child_args *a);
+
+/* process.c: steps of the init after pivot_root. */
+int ns_set_hostname(const struct oci_config *cfg, struct cell_err *e);
+int ns_apply_sysctl(const struct oci_config *cfg, struct cell_err *e);
+int ns_apply_rlimits(const struct oci_process *p, struct cell_err *e);
+int ns_set_oom_score_adj(const struct oci_process *p, struct cell_err *e);
+int ns_become_root(const struct oci_config *cfg, struct cell_err *e);
+int ns_set_user_caps(const struct oci_process *p, bool userns, struct cell_err *e);
+int ns_find_exec(const struct oci_process *p, char *out, size_t cap, struct cell_err *e);
+int ns_prepare_fds(int preserve_fds, struct cell_err *e);
+
+#endif

@@ -1,0 +1,251 @@
+/* Steps of the container's init after pivot_root: the kernel state of the
+ * process the user's program inherits. */
+#include <cap-ng.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+_Static_assert(sizeof(gid_t) == sizeof(uint32_t), "gid_t is 32 bits");
+
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+#include "../util/sys.h"
+#include "internal.h"
+
+#define PROC_SUPER_MAGIC 0x9fa0
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+int ns_set_hostname(const struct oci_config *cfg, struct cell_err *e)
+{
+	if (cfg->hostname != NULL && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
+		return cell_err_sys(e, "sethostname `%s`", cfg->hostname);
+	if (cfg->domainname != NULL && setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)
+		return cell_err_sys(e, "setdomainname `%s`", cfg->domainname);
+	return 0;
+}
+
+/* Writes under /proc go through a procfs we verified, never through a
+ * path the rootfs could have redirected. */
+static int open_verified_proc(struct cell_err *e)
+{
+	struct statfs sfs;
+	int fd = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return cell_err_sys(e, "open `/proc`");
+	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC) {
+		close(fd);
+		return cell_err_set(e, EINVAL, "`/proc` in the container is not procfs");
+	}
+	return fd;
+}
+
+int ns_apply_sysctl(const struct oci_config *cfg, struct cell_err *e)
+{
+	const struct oci_linux *l = &cfg->linux_;
+	_cleanup_close_ int proc = -1;
+	char path[512];
+
+	if (l->n_sysctl == 0)
+		return 0;
+	proc = open_verified_proc(e);
+	if (proc < 0)
+		return cell_err_wrap(e, "linux.sysctl");
+	for (size_t i = 0; i < l->n_sysctl; i++) {
+		const char *key = l->sysctl[i].key;
+		size_t n = (size_t)snprintf(path, sizeof path, "sys/%s", key);
+
+		if (n >= sizeof path || strstr(key, "..") != NULL || strchr(key, '/') != NULL)
+			return cell_err_set(e, EINVAL, "linux.sysctl.%s: invalid name", key);
+		for (char *p = path + 4; *p; p++)
+			if (*p == '.')
+				*p = '/';
+		if (fs_write_str_at(proc, path, l->sysctl[i].value, e) < 0)
+			return cell_err_wrap(e, "linux.sysctl.%s", key);
+	}
+	return 0;
+}
+
+int ns_apply_rlimits(const struct oci_process *p, struct cell_err *e)
+{
+	for (size_t i = 0; i < p->n_rlimits; i++) {
+		struct rlimit rl = { .rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard };
+
+		if (setrlimit(p->rlimits[i].resource, &rl) < 0)
+			return cell_err_sys(e, "process.rlimits[%zu]: setrlimit soft %llu hard %llu", i,
+					    (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
+	}
+	return 0;
+}
+
+int ns_set_oom_score_adj(const struct oci_process *p, struct cell_err *e)
+{
+	char buf[16];
+
+	if (!p->has_oom_score_adj)
+		return 0;
+	snprintf(buf, sizeof buf, "%d", p->oom_score_adj);
+	if (fs_write_str_at(AT_FDCWD, "/proc/self/oom_score_adj", buf, e) < 0)
+		return cell_err_wrap(e, "process.oomScoreAdj");
+	return 0;
+}
+
+static bool id_mapped(const struct oci_idmap *m, size_t n, uint32_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (id >= m[i].container_id && id - m[i].container_id < m[i].size)
+			return true;
+	return false;
+}
+
+/* In a new user namespace the init starts as the overflow id; become the
+ * namespace's root so what it creates during set-up is owned by root. */
+int ns_become_root(const struct oci_config *cfg, struct cell_err *e)
+{
+	const struct oci_linux *l = &cfg->linux_;
+
+	if (id_mapped(l->gid_mappings, l->n_gid_mappings, 0) && setresgid(0, 0, 0) < 0)
+		return cell_err_sys(e, "setresgid 0 in the user namespace");
+	if (id_mapped(l->uid_mappings, l->n_uid_mappings, 0) && setresuid(0, 0, 0) < 0)
+		return cell_err_sys(e, "setresuid 0 in the user namespace");
+	return 0;
+}
+
+static void fill_caps(const struct oci_process *p)
+{
+	static const capng_type_t types[OCI_CAP_NSETS] = {
+		[OCI_CAP_BOUNDING] = CAPNG_BOUNDING_SET, [OCI_CAP_EFFECTIVE] = CAPNG_EFFECTIVE,
+		[OCI_CAP_INHERITABLE] = CAPNG_INHERITABLE, [OCI_CAP_PERMITTED] = CAPNG_PERMITTED,
+		[OCI_CAP_AMBIENT] = CAPNG_AMBIENT,
+	};
+
+	capng_clear(CAPNG_SELECT_ALL);
+	for (int s = 0; s < OCI_CAP_NSETS; s++) {
+		for (int cap = 0; cap <= oci_cap_last(); cap++) {
+			/* libcap-ng refuses capabilities this kernel lacks: like
+			 * runc, a newer config still runs on an older kernel. */
+			if (p->caps[s] & (1ULL << cap))
+				capng_update(CAPNG_ADD, types[s], (unsigned)cap);
+		}
+	}
+}
+
+/* Order matters: the bounding set can only be lowered with CAP_SETPCAP in
+ * the effective set, which setresuid to a non-root user clears; KEEPCAPS
+ * keeps the permitted set across the switch so capset can then set the
+ * configured sets. */
+int ns_set_user_caps(const struct oci_process *p, bool userns, struct cell_err *e)
+{
+	const struct oci_user *u = &p->user;
+
+	if (p->has_capabilities) {
+		fill_caps(p);
+		if (capng_apply(CAPNG_SELECT_BOUNDS) < 0)
+			return cell_err_sys(e, "process.capabilities.bounding: drop bounding set");
+		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+			return cell_err_sys(e, "prctl PR_SET_KEEPCAPS");
+	}
+	/* gid_t and the config's uint32_t are the same type on Linux. */
+	if (setgroups(u->n_additional_gids, (const gid_t *)u->additional_gids) < 0 &&
+	    !(errno == EPERM && userns && u->n_additional_gids == 0))
+		return cell_err_sys(e, "process.user.additionalGids: setgroups");
+	if (setresgid(u->gid, u->gid, u->gid) < 0)
+		return cell_err_sys(e, "process.user.gid: setresgid %u", u->gid);
+	if (setresuid(u->uid, u->uid, u->uid) < 0)
+		return cell_err_sys(e, "process.user.uid: setresuid %u", u->uid);
+	if (p->has_capabilities) {
+		if (capng_apply(CAPNG_SELECT_CAPS | CAPNG_SELECT_AMBIENT) < 0)
+			return cell_err_sys(e, "process.capabilities: capset");
+		if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+			return cell_err_sys(e, "prctl PR_SET_KEEPCAPS");
+	}
+	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return cell_err_sys(e, "process.noNewPrivileges: prctl PR_SET_NO_NEW_PRIVS");
+	if (p->user.has_umask)
+		umask(p->user.umask & 0777);
+	return 0;
+}
+
+static const char *env_path(const struct oci_process *p)
+{
+	for (size_t i = 0; i < p->n_env; i++)
+		if (strncmp(p->env[i], "PATH=", 5) == 0)
+			return p->env[i] + 5;
+	return DEFAULT_PATH;
+}
+
+static bool is_executable(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	       faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) == 0;
+}
+
+/* Resolve args[0] in the container as execvp would, as the final user.
+ * The words of the errors are the ones podman maps to 127 and 126. */
+int ns_find_exec(const struct oci_process *p, char *out, size_t cap, struct cell_err *e)
+{
+	const char *name = p->args[0];
+	const char *dirs;
+
+	if (strchr(name, '/') != NULL) {
+		struct stat st;
+
+		if (stat(name, &st) < 0) {
+			if (errno == ENOENT || errno == ENOTDIR)
+				return cell_err_set(e, 0, "exec `%s`: no such file or directory", name);
+			return cell_err_sys(e, "exec `%s`", name);
+		}
+		if (!is_executable(name))
+			return cell_err_set(e, 0, "exec `%s`: permission denied", name);
+		if ((size_t)snprintf(out, cap, "%s", name) >= cap)
+			return cell_err_set(e, ENAMETOOLONG, "exec `%s`", name);
+		return 0;
+	}
+	dirs = env_path(p);
+	while (*dirs != '\0') {
+		const char *end = strchrnul(dirs, ':');
+		int dlen = (int)(end - dirs);
+		/* An empty entry means the current directory. */
+		size_t n = dlen == 0 ? (size_t)snprintf(out, cap, "./%s", name)
+				     : (size_t)snprintf(out, cap, "%.*s/%s", dlen, dirs, name);
+
+		if (n < cap && is_executable(out))
+			return 0;
+		dirs = *end ? end + 1 : end;
+	}
+	return cell_err_set(e, 0, "exec: `%s`: executable file not found in $PATH", name);
+}
+
+/* Only stdio and the preserved fds reach the user's program: everything
+ * else (including the runtime's own fds, still needed until exec) becomes
+ * close-on-exec. */
+int ns_prepare_fds(int preserve_fds, struct cell_err *e)
+{
+	unsigned int first = 3 + (unsigned int)preserve_fds;
+
+	for (int fd = 3; fd < (int)first; fd++) {
+		if (fcntl(fd, F_SETFD, 0) < 0 && errno != EBADF)
+			return cell_err_sys(e, "--preserve-fds: clear close-on-exec on fd %d", fd);
+	}
+	if (sys_close_range(first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return 0;
+	if (errno != ENOSYS && errno != EINVAL)
+		return cell_err_sys(e, "close_range");
+	/* Kernels before 5.11: walk up to the fd limit. */
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		rl.rlim_cur = 1024;
+	for (unsigned int fd = first; fd < rl.rlim_cur && fd < 65536; fd++)
+		fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+	return 0;
+}

@@ -1,0 +1,123 @@
+/* Signals to a container's processes, always through pidfds. */
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../util/sys.h"
+#include "ns.h"
+
+static int pidns_of(pid_t pid, struct stat *st)
+{
+	char path[48];
+
+	snprintf(path, sizeof path, "/proc/%d/ns/pid", (int)pid);
+	return stat(path, st);
+}
+
+static bool same_ns(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_dev == b->st_dev;
+}
+
+/* Every process in the init's pid namespace. Without a pid namespace of
+ * its own only the init is known (the cgroup gives the full set). */
+int ns_signal_all(pid_t init, int init_pidfd, int sig, struct cell_err *e)
+{
+	struct stat target, self, st;
+	struct dirent *de;
+	DIR *proc;
+
+	if (sys_pidfd_send_signal(init_pidfd, sig, NULL, 0) < 0 && errno != ESRCH)
+		return cell_err_sys(e, "signal %d to container init %d", sig, (int)init);
+	if (pidns_of(init, &target) < 0 || pidns_of(getpid(), &self) < 0 || same_ns(&target, &self))
+		return 0;
+	proc = opendir("/proc");
+	if (proc == NULL)
+		return cell_err_sys(e, "open `/proc`");
+	while ((de = readdir(proc)) != NULL) {
+		pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
+		int fd;
+
+		if (pid <= 0 || pid == init || pidns_of(pid, &st) < 0 || !same_ns(&st, &target))
+			continue;
+		fd = sys_pidfd_open(pid, 0);
+		if (fd < 0)
+			continue;
+		/* Checked again through the pidfd's process: the PID may have
+		 * been reused between the two looks. */
+		if (pidns_of(pid, &st) == 0 && same_ns(&st, &target))
+			sys_pidfd_send_signal(fd, sig, NULL, 0);
+		close(fd);
+	}
+	closedir(proc);
+	return 0;
+}
+
+int ns_wait_exit(int pidfd, int timeout_ms)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	int r;
+
+	do
+		r = poll(&p, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	return r > 0 ? 0 : -1;
+}
+
+struct sig_name {
+	const char *name;
+	int sig;
+};
+
+static const struct sig_name sig_names[] = {
+	{ "HUP", SIGHUP },   { "INT", SIGINT },       { "QUIT", SIGQUIT },   { "ILL", SIGILL },
+	{ "TRAP", SIGTRAP }, { "ABRT", SIGABRT },     { "IOT", SIGIOT },     { "BUS", SIGBUS },
+	{ "FPE", SIGFPE },   { "KILL", SIGKILL },     { "USR1", SIGUSR1 },   { "SEGV", SIGSEGV },
+	{ "USR2", SIGUSR2 }, { "PIPE", SIGPIPE },     { "ALRM", SIGALRM },   { "TERM", SIGTERM },
+	{ "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD }, { "CONT", SIGCONT },   { "STOP", SIGSTOP },
+	{ "TSTP", SIGTSTP }, { "TTIN", SIGTTIN },     { "TTOU", SIGTTOU },   { "URG", SIGURG },
+	{ "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },     { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
+	{ "WINCH", SIGWINCH }, { "IO", SIGIO },       { "POLL", SIGPOLL },   { "PWR", SIGPWR },
+	{ "SYS", SIGSYS },
+};
+
+static int parse_num(const char *s)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	v = strtol(s, &end, 10);
+	return *end == '\0' && v <= 64 ? (int)v : -1;
+}
+
+int ns_signal_from_name(const char *s)
+{
+	int n = parse_num(s), sig;
+
+	if (n >= 1 && n < _NSIG)
+		return n;
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (size_t i = 0; i < sizeof sig_names / sizeof sig_names[0]; i++)
+		if (strcasecmp(s, sig_names[i].name) == 0)
+			return sig_names[i].sig;
+	if (strncasecmp(s, "RTMIN", 5) == 0) {
+		n = s[5] == '\0' ? 0 : s[5] == '+' ? parse_num(s + 6) : -1;
+		sig = SIGRTMIN + n;
+		return n >= 0 && sig <= SIGRTMAX ? sig : -1;
+	}
+	if (strncasecmp(s, "RTMAX", 5) == 0) {
+		n = s[5] == '\0' ? 0 : s[5] == '-' ? parse_num(s + 6) : -1;
+		sig = SIGRTMAX - n;
+		return n >= 0 && sig >= SIGRTMIN ? sig : -1;
+	}
+	return -1;
+}

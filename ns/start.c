@@ -1,0 +1,183 @@
+/* The parent's side of the start sequence: clone the init, drive its
+ * stages, undo everything if a stage fails. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../idmap/idmap.h"
+#include "../state/state.h"
+#include "../util/sys.h"
+#include "internal.h"
+#include "sync.h"
+
+/* Keep the runtime's own fds out of the range passed with --preserve-fds. */
+static int move_above(int *fd, int min, struct cell_err *e)
+{
+	int nfd;
+
+	if (*fd >= min)
+		return 0;
+	nfd = fcntl(*fd, F_DUPFD_CLOEXEC, min);
+	if (nfd < 0)
+		return cell_err_sys(e, "dup fd %d above %d", *fd, min);
+	close(*fd);
+	*fd = nfd;
+	return 0;
+}
+
+static unsigned long new_ns_flags(const struct oci_config *cfg)
+{
+	unsigned long f = 0;
+
+	for (int t = 0; t < OCI_NS_COUNT; t++)
+		if (cfg->linux_.ns[t].present && cfg->linux_.ns[t].path == NULL && t != OCI_NS_CGROUP)
+			f |= ns_clone_flag(t);
+	return f;
+}
+
+static void reap(pid_t pid)
+{
+	while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
+		;
+}
+
+static pid_t clone_child(struct ns_child_args *a, int *pidfd, struct cell_err *e)
+{
+	struct clone_args ca = { .exit_signal = SIGCHLD };
+	long pid;
+
+	if (!a->via_intermediate) {
+		ca.flags = a->new_flags | CLONE_PIDFD;
+		ca.pidfd = (uint64_t)(uintptr_t)pidfd;
+	}
+	pid = sys_clone3(&ca);
+	if (pid < 0)
+		return cell_err_sys(e, "clone3 container init");
+	if (pid == 0) {
+		if (a->via_intermediate)
+			ns_intermediate_main(a);
+		ns_child_main(a);
+	}
+	return (pid_t)pid;
+}
+
+/* With an intermediate, the init is its sibling (CLONE_PARENT): our child. */
+static int adopt_init(struct ns_container *c, pid_t helper, struct cell_err *e)
+{
+	int64_t pid;
+	int r = sync_expect(c->sync_fd, SYNC_INIT_PID, &pid, e);
+
+	c->pid = 0;
+	reap(helper);
+	if (r < 0)
+		return -1;
+	c->pid = (pid_t)pid;
+	c->pidfd = sys_pidfd_open(c->pid, 0);
+	if (c->pidfd < 0)
+		return cell_err_sys(e, "pidfd_open container init %d", c->pid);
+	return 0;
+}
+
+static int drive_stages(struct ns_container *c, const struct ns_child_args *a, struct cell_err *e)
+{
+	const struct oci_config *cfg = c->cfg;
+
+	if (sync_expect(c->sync_fd, SYNC_CHILD_READY, NULL, e) < 0)
+		return -1;
+	if ((a->new_flags & CLONE_NEWUSER) && idmap_write(c->pid, cfg, e) < 0)
+		return -1;
+	/* cgroups (issue 3) and network (issue 4) are set up here. */
+	if (sync_send(c->sync_fd, SYNC_PARENT_DONE, 0) < 0)
+		return cell_err_sys(e, "sync: send parent-done");
+	if (cfg->n_hooks[OCI_HOOK_CREATE_RUNTIME] > 0 || cfg->n_hooks[OCI_HOOK_CREATE_CONTAINER] > 0) {
+		if (sync_expect(c->sync_fd, SYNC_MOUNTS_DONE, NULL, e) < 0)
+			return -1;
+		/* createRuntime and createContainer hooks run here (issue 6). */
+		if (sync_send(c->sync_fd, SYNC_PIVOT, 0) < 0)
+			return cell_err_sys(e, "sync: send pivot");
+	}
+	if (sync_expect(c->sync_fd, SYNC_CREATED, NULL, e) < 0)
+		return -1;
+	c->pid_start = state_pid_start(c->pid);
+	return 0;
+}
+
+int ns_spawn(struct ns_container *c, struct cell_err *e)
+{
+	struct ns_child_args a = { .c = c, .sync_fd = -1 };
+	int sv[2];
+	pid_t pid;
+
+	c->pid = 0;
+	c->pidfd = -1;
+	c->sync_fd = -1;
+	if (ns_open_paths(c->cfg, a.join_fd, e) < 0)
+		return -1;
+	a.new_flags = new_ns_flags(c->cfg);
+	a.new_cgroupns = c->cfg->linux_.ns[OCI_NS_CGROUP].present &&
+			 c->cfg->linux_.ns[OCI_NS_CGROUP].path == NULL;
+	a.via_intermediate = ns_needs_intermediate(c->cfg);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		ns_close_paths(a.join_fd);
+		return cell_err_sys(e, "socketpair");
+	}
+	c->sync_fd = sv[0];
+	a.sync_fd = sv[1];
+	if (c->preserve_fds > 0 &&
+	    (move_above(&c->sync_fd, 3 + c->preserve_fds, e) < 0 ||
+	     move_above(&a.sync_fd, 3 + c->preserve_fds, e) < 0))
+		goto fail;
+	pid = clone_child(&a, &c->pidfd, e);
+	close(a.sync_fd);
+	a.sync_fd = -1;
+	if (pid < 0)
+		goto fail;
+	c->pid = pid;
+	if (a.via_intermediate && adopt_init(c, pid, e) < 0)
+		goto fail;
+	ns_close_paths(a.join_fd);
+	if (drive_stages(c, &a, e) < 0)
+		goto fail;
+	return 0;
+fail:
+	ns_close_paths(a.join_fd);
+	if (a.sync_fd >= 0)
+		close(a.sync_fd);
+	ns_abort(c);
+	return -1;
+}
+
+int ns_release(struct ns_container *c, bool wait_fifo, struct cell_err *e)
+{
+	int r = 0;
+
+	if (sync_send(c->sync_fd, wait_fifo ? SYNC_WAIT_FIFO : SYNC_EXEC, 0) < 0)
+		r = cell_err_sys(e, "sync: release container init");
+	else if (!wait_fifo)
+		r = sync_wait_exec(c->sync_fd, e);
+	close(c->sync_fd);
+	c->sync_fd = -1;
+	return r;
+}
+
+void ns_abort(struct ns_container *c)
+{
+	if (c->sync_fd >= 0)
+		close(c->sync_fd);
+	c->sync_fd = -1;
+	if (c->pid > 0) {
+		if (c->pidfd >= 0)
+			sys_pidfd_send_signal(c->pidfd, SIGKILL, NULL, 0);
+		else
+			kill(c->pid, SIGKILL);
+		reap(c->pid);
+		c->pid = 0;
+	}
+	if (c->pidfd >= 0)
+		close(c->pidfd);
+	c->pidfd = -1;
+}

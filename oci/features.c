@@ -1,0 +1,81 @@
+/* `cell features`: what this build implements. Features that later issues
+ * add (cgroups, seccomp, idmapped mounts) stay false until they land. */
+#include "features.h"
+
+#include "config.h"
+#include "spec.h"
+
+#ifndef CELL_VERSION
+#define CELL_VERSION "unknown"
+#endif
+
+static void disabled(struct json_out *o, const char *key)
+{
+	jo_key(o, key);
+	jo_obj_begin(o);
+	jo_kbool(o, "enabled", false);
+	jo_obj_end(o);
+}
+
+static void write_linux(struct json_out *o)
+{
+	const char *s;
+	size_t i;
+	int c;
+
+	jo_key(o, "linux");
+	jo_obj_begin(o);
+	jo_key(o, "namespaces");
+	jo_arr_begin(o);
+	for (i = 0; i < OCI_NS_COUNT; i++)
+		jo_str(o, oci_ns_name((enum oci_ns_type)i));
+	jo_arr_end(o);
+	jo_key(o, "capabilities");
+	jo_arr_begin(o);
+	for (c = 0; (s = oci_cap_name(c)); c++)
+		jo_str(o, s);
+	jo_arr_end(o);
+	jo_key(o, "cgroup");
+	jo_obj_begin(o);
+	jo_kbool(o, "v1", false);
+	jo_kbool(o, "v2", false);
+	jo_kbool(o, "systemd", false);
+	jo_kbool(o, "systemdUser", false);
+	jo_kbool(o, "rdma", false);
+	jo_obj_end(o);
+	disabled(o, "seccomp");
+	disabled(o, "apparmor");
+	disabled(o, "selinux");
+	disabled(o, "intelRdt");
+	jo_key(o, "mountExtensions");
+	jo_obj_begin(o);
+	disabled(o, "idmap");
+	jo_obj_end(o);
+	jo_obj_end(o);
+}
+
+void oci_features_write(struct json_out *o)
+{
+	const char *s;
+	size_t i;
+
+	jo_obj_begin(o);
+	jo_kstr(o, "ociVersionMin", "1.0.0");
+	jo_kstr(o, "ociVersionMax", OCI_SPEC_VERSION);
+	jo_key(o, "hooks");
+	jo_arr_begin(o);
+	for (i = 0; i < OCI_HOOK_NKINDS; i++)
+		jo_str(o, oci_hook_kind_name((enum oci_hook_kind)i));
+	jo_arr_end(o);
+	jo_key(o, "mountOptions");
+	jo_arr_begin(o);
+	for (i = 0; (s = oci_mount_option_name(i)); i++)
+		jo_str(o, s);
+	jo_arr_end(o);
+	write_linux(o);
+	jo_key(o, "annotations");
+	jo_obj_begin(o);
+	jo_kstr(o, "io.github.cell.version", CELL_VERSION);
+	jo_obj_end(o);
+	jo_obj_end(o);
+}

@@ -1,0 +1,185 @@
+/* `cell spec`: the default config.json, equivalent to `runc spec` but for
+ * a busybox-style rootfs (no ambient/inheritable capabilities, terminal
+ * off so `cell run` works without a console socket). */
+#include "spec.h"
+
+#include <errno.h>
+#include <stddef.h>
+
+static void strv(struct json_out *o, const char *key, const char *const *v, size_t n)
+{
+	size_t i;
+
+	jo_key(o, key);
+	jo_arr_begin(o);
+	for (i = 0; i < n; i++)
+		jo_str(o, v[i]);
+	jo_arr_end(o);
+}
+
+#define STRV(o, key, arr) strv(o, key, arr, sizeof arr / sizeof arr[0])
+
+static void write_process(struct json_out *o, const struct oci_spec_opts *opts)
+{
+	static const char *const env[] = {
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"TERM=xterm",
+	};
+	static const char *const caps[] = {
+		"CAP_AUDIT_WRITE",
+		"CAP_KILL",
+		"CAP_NET_BIND_SERVICE",
+	};
+	size_t i;
+
+	jo_key(o, "process");
+	jo_obj_begin(o);
+	jo_kbool(o, "terminal", opts->terminal);
+	jo_key(o, "user");
+	jo_obj_begin(o);
+	jo_ki64(o, "uid", 0);
+	jo_ki64(o, "gid", 0);
+	jo_obj_end(o);
+	jo_key(o, "args");
+	jo_arr_begin(o);
+	if (opts->args) {
+		for (i = 0; opts->args[i]; i++)
+			jo_str(o, opts->args[i]);
+	} else {
+		jo_str(o, "sh");
+	}
+	jo_arr_end(o);
+	STRV(o, "env", env);
+	jo_kstr(o, "cwd", "/");
+	jo_key(o, "capabilities");
+	jo_obj_begin(o);
+	STRV(o, "bounding", caps);
+	STRV(o, "effective", caps);
+	STRV(o, "permitted", caps);
+	jo_obj_end(o);
+	jo_key(o, "rlimits");
+	jo_arr_begin(o);
+	jo_obj_begin(o);
+	jo_kstr(o, "type", "RLIMIT_NOFILE");
+	jo_ki64(o, "hard", 1024);
+	jo_ki64(o, "soft", 1024);
+	jo_obj_end(o);
+	jo_arr_end(o);
+	jo_kbool(o, "noNewPrivileges", true);
+	jo_obj_end(o);
+}
+
+static const struct {
+	const char *dest, *type, *source;
+	const char *opts[7];
+} default_mounts[] = {
+	{ "/proc", "proc", "proc", { NULL } },
+	{ "/dev", "tmpfs", "tmpfs", { "nosuid", "strictatime", "mode=755", "size=65536k" } },
+	{ "/dev/pts", "devpts", "devpts",
+	  { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5" } },
+	{ "/dev/shm", "tmpfs", "shm", { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k" } },
+	{ "/dev/mqueue", "mqueue", "mqueue", { "nosuid", "noexec", "nodev" } },
+	{ "/sys", "sysfs", "sysfs", { "nosuid", "noexec", "nodev", "ro" } },
+	{ "/sys/fs/cgroup", "cgroup", "cgroup", { "nosuid", "noexec", "nodev", "relatime", "ro" } },
+};
+
+static void write_mounts(struct json_out *o)
+{
+	size_t i, j;
+
+	jo_key(o, "mounts");
+	jo_arr_begin(o);
+	for (i = 0; i < sizeof default_mounts / sizeof default_mounts[0]; i++) {
+		jo_obj_begin(o);
+		jo_kstr(o, "destination", default_mounts[i].dest);
+		jo_kstr(o, "type", default_mounts[i].type);
+		jo_kstr(o, "source", default_mounts[i].source);
+		if (default_mounts[i].opts[0]) {
+			jo_key(o, "options");
+			jo_arr_begin(o);
+			for (j = 0; j < 7 && default_mounts[i].opts[j]; j++)
+				jo_str(o, default_mounts[i].opts[j]);
+			jo_arr_end(o);
+		}
+		jo_obj_end(o);
+	}
+	jo_arr_end(o);
+}
+
+static void write_linux(struct json_out *o)
+{
+	static const char *const namespaces[] = {
+		"pid", "network", "ipc", "uts", "mount", "cgroup",
+	};
+	/* runc's lists, plus powercap (energy counters leak host activity). */
+	static const char *const masked[] = {
+		"/proc/acpi",
+		"/proc/asound",
+		"/proc/kcore",
+		"/proc/keys",
+		"/proc/latency_stats",
+		"/proc/timer_list",
+		"/proc/timer_stats",
+		"/proc/sched_debug",
+		"/sys/firmware",
+		"/proc/scsi",
+		"/sys/devices/virtual/powercap",
+	};
+	static const char *const readonly[] = {
+		"/proc/bus",
+		"/proc/fs",
+		"/proc/irq",
+		"/proc/sys",
+		"/proc/sysrq-trigger",
+	};
+	size_t i;
+
+	jo_key(o, "linux");
+	jo_obj_begin(o);
+	jo_key(o, "resources");
+	jo_obj_begin(o);
+	jo_key(o, "devices");
+	jo_arr_begin(o);
+	jo_obj_begin(o);
+	jo_kbool(o, "allow", false);
+	jo_kstr(o, "access", "rwm");
+	jo_obj_end(o);
+	jo_arr_end(o);
+	jo_obj_end(o);
+	jo_key(o, "namespaces");
+	jo_arr_begin(o);
+	for (i = 0; i < sizeof namespaces / sizeof namespaces[0]; i++) {
+		jo_obj_begin(o);
+		jo_kstr(o, "type", namespaces[i]);
+		jo_obj_end(o);
+	}
+	jo_arr_end(o);
+	STRV(o, "maskedPaths", masked);
+	STRV(o, "readonlyPaths", readonly);
+	jo_obj_end(o);
+}
+
+int oci_spec_write(struct json_out *o, const struct oci_spec_opts *opts)
+{
+	static const struct oci_spec_opts defaults;
+
+	if (!opts)
+		opts = &defaults;
+	jo_obj_begin(o);
+	jo_kstr(o, "ociVersion", OCI_SPEC_VERSION);
+	write_process(o, opts);
+	jo_key(o, "root");
+	jo_obj_begin(o);
+	jo_kstr(o, "path", opts->rootfs ? opts->rootfs : "rootfs");
+	jo_kbool(o, "readonly", true);
+	jo_obj_end(o);
+	jo_kstr(o, "hostname", "cell");
+	write_mounts(o);
+	write_linux(o);
+	jo_obj_end(o);
+	if (o->oom) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}

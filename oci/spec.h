@@ -1,0 +1,26 @@
+/* The default config.json printed by `cell spec` (like `runc spec`, tuned
+ * for a busybox rootfs). */
+#ifndef CELL_OCI_SPEC_H
+#define CELL_OCI_SPEC_H
+
+#include <stdbool.h>
+
+#include "json.h"
+
+/* The runtime-spec version cell writes and the newest one it accepts. */
+#define OCI_SPEC_VERSION "1.2.0"
+
+/* Zero-initialise and set what differs from the defaults; new options
+ * (rootless, user namespace maps, network) are added as fields. */
+struct oci_spec_opts {
+	const char *rootfs;    /* root.path; NULL = "rootfs" */
+	bool terminal;         /* process.terminal */
+	char *const *args;     /* NULL-terminated process.args; NULL = {"sh"} */
+};
+
+/* Write the document into o (pretty or not as o was initialised; `cell
+ * spec` uses jo_init(o, 1)). opts may be NULL. Returns 0, or -1 with errno
+ * ENOMEM when o ran out of memory. */
+int oci_spec_write(struct json_out *o, const struct oci_spec_opts *opts);
+
+#endif
