@@ -45,8 +45,8 @@ int cmd_spec(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 		return cell_err_set(e, EEXIST, "spec: `%s/config.json` exists; remove it first", bundle);
 	}
 	jo_init(&o, 1);
-	r = oci_spec_write(&o, &opts);
-	if (r == 0 && o.oom)
+	r = 0;
+	if (oci_spec_write(&o, &opts) < 0 || o.oom)
 		r = cell_err_set(e, ENOMEM, "spec: format config.json");
 	if (r == 0)
 		r = fs_write_atomic(dfd, "config.json", o.buf, o.len, 0644, e);

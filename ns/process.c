@@ -111,9 +111,9 @@ int ns_become_root(const struct oci_config *cfg, struct cell_err *e)
 {
 	const struct oci_linux *l = &cfg->linux_;
 
-	if (id_mapped(l->gid_mappings, l->n_gid_mappings, 0) && setresgid(0, 0, 0) < 0)
+	if (id_mapped(l->gid_mappings, l->n_gid_mappings, 0) && sys_setresgid(0, 0, 0) < 0)
 		return cell_err_sys(e, "setresgid 0 in the user namespace");
-	if (id_mapped(l->uid_mappings, l->n_uid_mappings, 0) && setresuid(0, 0, 0) < 0)
+	if (id_mapped(l->uid_mappings, l->n_uid_mappings, 0) && sys_setresuid(0, 0, 0) < 0)
 		return cell_err_sys(e, "setresuid 0 in the user namespace");
 	return 0;
 }
@@ -153,12 +153,12 @@ int ns_set_user_caps(const struct oci_process *p, bool userns, struct cell_err *
 			return cell_err_sys(e, "prctl PR_SET_KEEPCAPS");
 	}
 	/* gid_t and the config's uint32_t are the same type on Linux. */
-	if (setgroups(u->n_additional_gids, (const gid_t *)u->additional_gids) < 0 &&
+	if (sys_setgroups(u->n_additional_gids, (const gid_t *)u->additional_gids) < 0 &&
 	    !(errno == EPERM && userns && u->n_additional_gids == 0))
 		return cell_err_sys(e, "process.user.additionalGids: setgroups");
-	if (setresgid(u->gid, u->gid, u->gid) < 0)
+	if (sys_setresgid(u->gid, u->gid, u->gid) < 0)
 		return cell_err_sys(e, "process.user.gid: setresgid %u", u->gid);
-	if (setresuid(u->uid, u->uid, u->uid) < 0)
+	if (sys_setresuid(u->uid, u->uid, u->uid) < 0)
 		return cell_err_sys(e, "process.user.uid: setresuid %u", u->uid);
 	if (p->has_capabilities) {
 		if (capng_apply(CAPNG_SELECT_CAPS | CAPNG_SELECT_AMBIENT) < 0)

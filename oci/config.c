@@ -111,55 +111,45 @@ static char *arena_str(struct oci_arena *a, size_t len)
 
 /* ---- context and errors ---- */
 
+/* Render the path segments: process.args[2], linux.sysctl["a.b"]. */
+static void format_path(const struct oci_ctx *x, char *buf, size_t cap)
+{
+	size_t i, n = 0, depth = x->depth < OCI_PATH_MAX ? x->depth : OCI_PATH_MAX;
+
+	buf[0] = '\0';
+	for (i = 0; i < depth && n < cap; i++) {
+		const struct oci_pseg *s = &x->seg[i];
+		int r;
+
+		if (!s->key)
+			r = snprintf(buf + n, cap - n, "[%zu]", s->idx);
+		else if (s->map_key)
+			r = snprintf(buf + n, cap - n, "[\"%s\"]", s->key);
+		else
+			r = snprintf(buf + n, cap - n, "%s%s", i ? "." : "", s->key);
+		if (r < 0)
+			break;
+		n += (size_t)r;
+	}
+}
+
 int oci_ferr(struct oci_ctx *x, const char *fmt, ...)
 {
-	char what[CELL_ERR_MSG];
+	char what[CELL_ERR_MSG], path[256];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
-	if (x->plen == 0)
+	if (x->depth == 0)
 		return cell_err_set(x->e, 0, "%s: %s", x->name, what);
-	return cell_err_set(x->e, 0, "%s: %s: %s", x->name, x->path, what);
+	format_path(x, path, sizeof path);
+	return cell_err_set(x->e, 0, "%s: %s: %s", x->name, path, what);
 }
 
 int oci_oom(struct oci_ctx *x)
 {
 	return cell_err_set(x->e, ENOMEM, "%s: parse", x->name);
-}
-
-/* Append to the path; truncates (still terminated) when too long. */
-static size_t path_done(struct oci_ctx *x, size_t old, int n)
-{
-	if (n < 0 || (size_t)n >= sizeof x->path - old)
-		x->plen = sizeof x->path - 1;
-	else
-		x->plen = old + (size_t)n;
-	return old;
-}
-
-size_t oci_path_key(struct oci_ctx *x, const char *key)
-{
-	size_t old = x->plen;
-
-	return path_done(x, old, snprintf(x->path + old, sizeof x->path - old,
-					  old ? ".%s" : "%s", key));
-}
-
-size_t oci_path_idx(struct oci_ctx *x, size_t idx)
-{
-	size_t old = x->plen;
-
-	return path_done(x, old, snprintf(x->path + old, sizeof x->path - old, "[%zu]", idx));
-}
-
-/* Map keys often contain dots (sysctl, annotations): bracket them. */
-static size_t path_map_key(struct oci_ctx *x, const char *key)
-{
-	size_t old = x->plen;
-
-	return path_done(x, old, snprintf(x->path + old, sizeof x->path - old, "[\"%s\"]", key));
 }
 
 int oci_required(struct oci_ctx *x, const char *key)
@@ -236,7 +226,7 @@ int oci_get_bool(struct oci_ctx *x, size_t v, bool *out)
 
 int oci_get_i64(struct oci_ctx *x, size_t v, int64_t min, int64_t max, int64_t *out)
 {
-	int64_t n;
+	int64_t n = 0;
 
 	if (oci_expect(x, v, JSON_NUMBER) < 0)
 		return -1;
@@ -265,7 +255,7 @@ int oci_get_u64(struct oci_ctx *x, size_t v, uint64_t *out)
 
 int oci_get_u32(struct oci_ctx *x, size_t v, uint32_t *out)
 {
-	int64_t n;
+	int64_t n = 0;
 
 	if (oci_get_i64(x, v, 0, UINT32_MAX, &n) < 0)
 		return -1;
@@ -319,7 +309,7 @@ static int get_kv(struct oci_ctx *x, size_t v, struct oci_kv **out, size_t *n)
 
 		if (oci_get_str(x, i, &kv[k].key) < 0)
 			return oci_ferr(x, "keys must not contain NUL bytes");
-		old = path_map_key(x, kv[k].key);
+		old = oci_path_push(x, kv[k].key, 0, true);
 		if (oci_get_str(x, i + 1, &kv[k].value) < 0)
 			return -1;
 		oci_path_pop(x, old);
@@ -381,6 +371,12 @@ static int decode_field(struct oci_ctx *x, size_t v, const struct oci_field *f, 
 	switch (f->type) {
 	case OF_STR:
 		return oci_get_str(x, v, MEMBER(obj, f->off, char *));
+	case OF_OPTSTR:
+		if (oci_get_str(x, v, MEMBER(obj, f->off, char *)) < 0)
+			return -1;
+		if (!**MEMBER(obj, f->off, char *))
+			*MEMBER(obj, f->off, char *) = NULL;
+		return 0;
 	case OF_PATH:
 		return oci_get_path(x, v, MEMBER(obj, f->off, char *));
 	case OF_BOOL:
@@ -490,7 +486,7 @@ static int hook_env(struct oci_ctx *x, size_t v, void *obj)
 
 static int hook_timeout(struct oci_ctx *x, size_t v, void *obj)
 {
-	int64_t t;
+	int64_t t = 0;
 
 	if (oci_get_i64(x, v, INT64_MIN, INT64_MAX, &t) < 0)
 		return -1;
@@ -563,8 +559,8 @@ static const struct oci_field config_fields[] = {
 	OFIELD("ociVersion", OF_STR, struct oci_config, oci_version),
 	OFIELD_FN("root", parse_root),
 	OFIELD_FN("process", oci_parse_process),
-	OFIELD("hostname", OF_STR, struct oci_config, hostname),
-	OFIELD("domainname", OF_STR, struct oci_config, domainname),
+	OFIELD("hostname", OF_OPTSTR, struct oci_config, hostname),
+	OFIELD("domainname", OF_OPTSTR, struct oci_config, domainname),
 	OFIELD_FN("mounts", oci_parse_mounts),
 	OFIELD_FN("hooks", oci_parse_hooks),
 	OFIELDN("annotations", OF_KV, struct oci_config, annotations, n_annotations),
@@ -595,10 +591,24 @@ static int decode_config(struct oci_ctx *x, struct oci_config *c)
 	return 0;
 }
 
+/* Decoded strings never exceed their text; arrays and structs take about
+ * a pointer per token. One chunk then covers a typical config (the arena
+ * grows when it does not). */
+static size_t arena_estimate(const struct json_doc *d)
+{
+	size_t i, n = sizeof(struct oci_config) + 64 + d->n_toks * sizeof(void *);
+
+	for (i = 0; i < d->n_toks; i++)
+		if (d->toks[i].type == JSON_STRING)
+			n += d->toks[i].end - d->toks[i].start + 1;
+	return n;
+}
+
 struct oci_config *oci_config_parse(const char *buf, size_t len, const char *name,
 				    struct cell_err *e)
 {
 	struct oci_ctx x = { .name = name, .e = e };
+	struct json_tok toks[512]; /* a runc default config has 200 */
 	struct json_doc d;
 	struct oci_arena *a;
 	struct oci_config *c;
@@ -607,13 +617,11 @@ struct oci_config *oci_config_parse(const char *buf, size_t len, const char *nam
 		cell_err_set(e, 0, "%s: larger than %u MiB", name, OCI_CONFIG_MAX_SIZE >> 20);
 		return NULL;
 	}
-	if (json_parse(&d, buf, len, OCI_CONFIG_MAX_SIZE, e) < 0) {
+	if (json_parse_buf(&d, buf, len, OCI_CONFIG_MAX_SIZE, toks, 512, e) < 0) {
 		cell_err_wrap(e, "%s", name);
 		return NULL;
 	}
-	/* Decoded strings never exceed the text; arrays and structs add about
-	 * as much again. One chunk covers a typical config. */
-	a = arena_new(sizeof *c + 2 * len + 256);
+	a = arena_new(arena_estimate(&d));
 	c = a ? oci_arena_alloc(a, sizeof *c) : NULL;
 	if (!c) {
 		arena_free(a);
@@ -633,6 +641,11 @@ struct oci_config *oci_config_parse(const char *buf, size_t len, const char *nam
 	return c;
 }
 
+static int too_large(struct cell_err *e)
+{
+	return cell_err_set(e, 0, "config.json: larger than %u MiB", OCI_CONFIG_MAX_SIZE >> 20);
+}
+
 static int read_config(int fd, char **out, size_t *len, struct cell_err *e)
 {
 	struct stat st;
@@ -641,11 +654,11 @@ static int read_config(int fd, char **out, size_t *len, struct cell_err *e)
 
 	if (fstat(fd, &st) < 0)
 		return cell_err_sys(e, "stat config.json");
-	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > OCI_CONFIG_MAX_SIZE)
-		return cell_err_set(e, 0, "config.json: larger than %u MiB",
-				    OCI_CONFIG_MAX_SIZE >> 20);
-	if (S_ISREG(st.st_mode))
+	if (S_ISREG(st.st_mode)) {
+		if ((uint64_t)st.st_size > OCI_CONFIG_MAX_SIZE)
+			return too_large(e);
 		cap = (size_t)st.st_size + 1; /* +1: EOF is seen without a regrow */
+	}
 	buf = malloc(cap);
 	if (!buf)
 		return cell_err_set(e, ENOMEM, "read config.json");
@@ -653,17 +666,18 @@ static int read_config(int fd, char **out, size_t *len, struct cell_err *e)
 		ssize_t r;
 
 		if (n == cap) {
-			char *nb = cap > OCI_CONFIG_MAX_SIZE ? NULL : realloc(buf, cap * 2);
+			/* Not a regular file, or it grew: stop one byte past the limit. */
+			size_t ncap = cap * 2 > OCI_CONFIG_MAX_SIZE + 1 ? OCI_CONFIG_MAX_SIZE + 1 : cap * 2;
+			char *nb = cap > OCI_CONFIG_MAX_SIZE ? NULL : realloc(buf, ncap);
 
 			if (!nb) {
 				free(buf);
 				if (cap > OCI_CONFIG_MAX_SIZE)
-					return cell_err_set(e, 0, "config.json: larger than %u MiB",
-							    OCI_CONFIG_MAX_SIZE >> 20);
+					return too_large(e);
 				return cell_err_set(e, ENOMEM, "read config.json");
 			}
 			buf = nb;
-			cap *= 2;
+			cap = ncap;
 		}
 		r = read(fd, buf + n, cap - n);
 		if (r < 0 && errno == EINTR)

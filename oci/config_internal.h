@@ -3,6 +3,7 @@
 #ifndef CELL_OCI_CONFIG_INTERNAL_H
 #define CELL_OCI_CONFIG_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -13,27 +14,58 @@ struct oci_arena;
 /* Zeroed memory from the arena, 16-byte aligned; NULL when out of memory. */
 void *oci_arena_alloc(struct oci_arena *a, size_t n);
 
+/* One step of the JSON path, kept as pointers and indices and formatted
+ * only when an error is reported (formatting per field costs more than
+ * the whole parse). */
+struct oci_pseg {
+	const char *key; /* NULL for an array index */
+	size_t idx;
+	bool map_key;    /* print as ["key"]: sysctl and annotation keys have dots */
+};
+
+#define OCI_PATH_MAX (JSON_MAX_DEPTH + 8)
+
 struct oci_ctx {
 	const struct json_doc *d;
 	struct oci_arena *a;
 	struct oci_config *c;
 	const char *name; /* "config.json" */
 	struct cell_err *e;
-	size_t plen;
-	char path[256]; /* "process.args[2]" */
+	size_t depth;
+	struct oci_pseg seg[OCI_PATH_MAX]; /* "process" "args" [2] */
 };
 
 /* "NAME: PATH: what" (PATH omitted at the top level). Returns -1. */
 int oci_ferr(struct oci_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int oci_oom(struct oci_ctx *x);
 
-/* Path bookkeeping: push returns the old length to pop back to. */
-size_t oci_path_key(struct oci_ctx *x, const char *key);
-size_t oci_path_idx(struct oci_ctx *x, size_t idx);
+/* Path bookkeeping: push returns the old depth to pop back to. */
+static inline size_t oci_path_push(struct oci_ctx *x, const char *key, size_t idx, bool map_key)
+{
+	size_t old = x->depth;
+
+	if (old < OCI_PATH_MAX) {
+		x->seg[old].key = key;
+		x->seg[old].idx = idx;
+		x->seg[old].map_key = map_key;
+	}
+	x->depth = old + 1;
+	return old;
+}
+
+static inline size_t oci_path_key(struct oci_ctx *x, const char *key)
+{
+	return oci_path_push(x, key, 0, false);
+}
+
+static inline size_t oci_path_idx(struct oci_ctx *x, size_t idx)
+{
+	return oci_path_push(x, NULL, idx, false);
+}
+
 static inline void oci_path_pop(struct oci_ctx *x, size_t old)
 {
-	x->plen = old;
-	x->path[old] = '\0';
+	x->depth = old;
 }
 
 /* Error for a missing member `key` of the object at the current path. */
@@ -44,6 +76,7 @@ typedef int (*oci_field_fn)(struct oci_ctx *x, size_t v, void *obj);
 enum oci_ftype {
 	OF_END,
 	OF_STR,    /* char * */
+	OF_OPTSTR, /* char *, "" stored as NULL (Go's omitempty: empty = unset) */
 	OF_PATH,   /* char *, absolute path */
 	OF_BOOL,   /* bool */
 	OF_U32,    /* uint32_t */

@@ -172,6 +172,10 @@ static int lnx_propagation(struct oci_ctx *x, size_t v, void *obj)
 
 	if (oci_get_str(x, v, &s) < 0)
 		return -1;
+	if (!s[0]) {
+		l->rootfs_propagation = 0; /* "" = the default, as for runc */
+		return 0;
+	}
 	for (i = 0; i < sizeof propagations / sizeof propagations[0]; i++) {
 		if (strcmp(s, propagations[i].name) == 0) {
 			l->rootfs_propagation = propagations[i].flags;
@@ -240,8 +244,8 @@ static const struct oci_field linux_fields[] = {
 	OFIELDN("readonlyPaths", OF_PATHV, struct oci_linux, readonly_paths, n_readonly_paths),
 	OFIELD_FN("rootfsPropagation", lnx_propagation),
 	OFIELDN("sysctl", OF_KV, struct oci_linux, sysctl, n_sysctl),
-	OFIELD("cgroupsPath", OF_STR, struct oci_linux, cgroups_path),
-	OFIELD("mountLabel", OF_STR, struct oci_linux, mount_label),
+	OFIELD("cgroupsPath", OF_OPTSTR, struct oci_linux, cgroups_path),
+	OFIELD("mountLabel", OF_OPTSTR, struct oci_linux, mount_label),
 	OFIELD_FN("timeOffsets", lnx_time_offsets),
 	OFIELD("resources", OF_RAW, struct oci_linux, resources_json),
 	OFIELD("seccomp", OF_RAW, struct oci_linux, seccomp_json),

@@ -148,8 +148,8 @@ static int decode_options(struct oci_ctx *x, struct oci_mount *m)
 
 static const struct oci_field mount_fields[] = {
 	OFIELD("destination", OF_PATH, struct oci_mount, destination),
-	OFIELD("type", OF_STR, struct oci_mount, type),
-	OFIELD("source", OF_STR, struct oci_mount, source),
+	OFIELD("type", OF_OPTSTR, struct oci_mount, type),
+	OFIELD("source", OF_OPTSTR, struct oci_mount, source),
 	OFIELDN("options", OF_STRV, struct oci_mount, options, n_options),
 	OFIELDN("uidMappings", OF_IDMAPS, struct oci_mount, uid_mappings, n_uid_mappings),
 	OFIELDN("gidMappings", OF_IDMAPS, struct oci_mount, gid_mappings, n_gid_mappings),

@@ -33,7 +33,7 @@ static const struct oci_field user_fields[] = {
 	OFIELD("gid", OF_U32, struct oci_user, gid),
 	OFIELD_FN("umask", user_umask),
 	OFIELD_FN("additionalGids", user_gids),
-	OFIELD("username", OF_STR, struct oci_user, username),
+	OFIELD("username", OF_OPTSTR, struct oci_user, username),
 	OFIELD_END,
 };
 
@@ -211,7 +211,7 @@ static int proc_rlimits(struct oci_ctx *x, size_t v, void *obj)
 static int proc_oom(struct oci_ctx *x, size_t v, void *obj)
 {
 	struct oci_process *p = obj;
-	int64_t n;
+	int64_t n = 0;
 
 	if (oci_get_i64(x, v, -1000, 1000, &n) < 0)
 		return -1;
@@ -231,8 +231,8 @@ static const struct oci_field process_fields[] = {
 	OFIELD_FN("rlimits", proc_rlimits),
 	OFIELD("noNewPrivileges", OF_BOOL, struct oci_process, no_new_privileges),
 	OFIELD_FN("oomScoreAdj", proc_oom),
-	OFIELD("apparmorProfile", OF_STR, struct oci_process, apparmor_profile),
-	OFIELD("selinuxLabel", OF_STR, struct oci_process, selinux_label),
+	OFIELD("apparmorProfile", OF_OPTSTR, struct oci_process, apparmor_profile),
+	OFIELD("selinuxLabel", OF_OPTSTR, struct oci_process, selinux_label),
 	OFIELD_END,
 };
 

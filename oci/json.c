@@ -83,11 +83,20 @@ static long push(struct parser *ps, enum json_type type, size_t start)
 
 	if (d->n_toks == ps->cap) {
 		size_t ncap = ps->cap * 2;
-		struct json_tok *nt = realloc(d->toks, ncap * sizeof *nt);
+		struct json_tok *nt;
 
+		/* Caller storage is full: move to the heap and double from there. */
+		if (d->toks_heap) {
+			nt = realloc(d->toks, ncap * sizeof *nt);
+		} else {
+			nt = malloc(ncap * sizeof *nt);
+			if (nt)
+				memcpy(nt, d->toks, d->n_toks * sizeof *nt);
+		}
 		if (!nt)
 			return cell_err_set(ps->e, ENOMEM, "json: out of memory");
 		d->toks = nt;
+		d->toks_heap = true;
 		ps->cap = ncap;
 	}
 	t = &d->toks[d->n_toks];
@@ -171,6 +180,7 @@ static long scan_string(struct parser *ps)
 
 	if (t < 0)
 		return -1;
+	ps->d->toks[t].col--; /* report the opening quote, not the content */
 	ps->pos = open + 1;
 	for (;;) {
 		size_t pos = ps->pos;
@@ -417,13 +427,15 @@ static int parse_doc(struct parser *ps)
 	}
 }
 
-int json_parse(struct json_doc *d, const char *buf, size_t len, size_t max_len, struct cell_err *e)
+int json_parse_buf(struct json_doc *d, const char *buf, size_t len, size_t max_len,
+		   struct json_tok *toks, size_t cap, struct cell_err *e)
 {
 	struct parser ps = {
 		.p = (const unsigned char *)buf,
 		.len = len,
 		.line = 1,
 		.d = d,
+		.cap = cap,
 		.e = e,
 	};
 
@@ -432,11 +444,14 @@ int json_parse(struct json_doc *d, const char *buf, size_t len, size_t max_len, 
 		return cell_err_set(e, 0, "document larger than %zu bytes", max_len);
 	if (len >= UINT32_MAX)
 		return cell_err_set(e, 0, "document larger than 4 GiB");
-	/* Typical documents have about one token per 8-12 bytes. */
-	ps.cap = len / 8 + 16;
-	d->toks = malloc(ps.cap * sizeof *d->toks);
-	if (!d->toks)
-		return cell_err_set(e, ENOMEM, "json: out of memory");
+	d->toks = toks;
+	if (cap == 0) {
+		ps.cap = 64;
+		d->toks = malloc(ps.cap * sizeof *d->toks);
+		if (!d->toks)
+			return cell_err_set(e, ENOMEM, "json: out of memory");
+		d->toks_heap = true;
+	}
 	if (parse_doc(&ps) < 0) {
 		json_doc_free(d);
 		return -1;
@@ -446,9 +461,33 @@ int json_parse(struct json_doc *d, const char *buf, size_t len, size_t max_len, 
 	return 0;
 }
 
+/* Tokens are collected on the stack and copied once to an exactly sized
+ * heap array: no regrowth for ordinary documents, little memory held. */
+int json_parse(struct json_doc *d, const char *buf, size_t len, size_t max_len, struct cell_err *e)
+{
+	struct json_tok stack[256];
+	struct json_tok *t;
+
+	if (json_parse_buf(d, buf, len, max_len, stack, sizeof stack / sizeof stack[0], e) < 0)
+		return -1;
+	if (d->toks_heap)
+		return 0;
+	t = malloc(d->n_toks * sizeof *t);
+	if (!t) {
+		json_doc_free(d);
+		return cell_err_set(e, ENOMEM, "json: out of memory");
+	}
+	memcpy(t, d->toks, d->n_toks * sizeof *t);
+	d->toks = t;
+	d->toks_heap = true;
+	return 0;
+}
+
 void json_doc_free(struct json_doc *d)
 {
-	free(d->toks);
+	if (d->toks_heap)
+		free(d->toks);
 	d->toks = NULL;
+	d->toks_heap = false;
 	d->n_toks = 0;
 }

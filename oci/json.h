@@ -40,6 +40,7 @@ struct json_doc {
 	size_t len;
 	struct json_tok *toks;
 	size_t n_toks;
+	bool toks_heap; /* toks was malloc'd (json_doc_free frees it) */
 };
 
 /* Tokenize buf[0..len). On error fills e with "line L:C: what" and returns -1.
@@ -47,6 +48,11 @@ struct json_doc {
  * in strings, numbers outside RFC grammar, trailing garbage, depth over
  * JSON_MAX_DEPTH, more than `max_len` bytes (0 = no limit). */
 int json_parse(struct json_doc *d, const char *buf, size_t len, size_t max_len, struct cell_err *e);
+/* Same, with the tokens in caller storage (`cap` entries, e.g. on the
+ * stack) while they fit; bigger documents move to the heap. Call
+ * json_doc_free in any case. Saves the allocation on hot paths. */
+int json_parse_buf(struct json_doc *d, const char *buf, size_t len, size_t max_len,
+		   struct json_tok *toks, size_t cap, struct cell_err *e);
 void json_doc_free(struct json_doc *d);
 
 /* Index of the first child of token i (array element / object key), and of
@@ -55,7 +61,8 @@ static inline size_t json_child(size_t i) { return i + 1; }
 static inline size_t json_next(const struct json_doc *d, size_t i) { return i + d->toks[i].skip; }
 
 /* Member `key` of object at i: index of its value, or 0 if absent (0 is the
- * root and never a member value). */
+ * root and never a member value). With duplicate keys the last one wins,
+ * as in Go's encoding/json (runc). */
 size_t json_obj_get(const struct json_doc *d, size_t obj, const char *key);
 
 /* Does string token i equal the C string s (after escape decoding)? */

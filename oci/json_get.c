@@ -238,7 +238,7 @@ static int get_num(const struct json_doc *d, size_t i, bool *neg, uint64_t *mag)
 
 int json_get_i64(const struct json_doc *d, size_t i, int64_t *out)
 {
-	uint64_t mag;
+	uint64_t mag = 0;
 	bool neg;
 
 	if (get_num(d, i, &neg, &mag) < 0)
@@ -253,7 +253,7 @@ int json_get_i64(const struct json_doc *d, size_t i, int64_t *out)
 
 int json_get_u64(const struct json_doc *d, size_t i, uint64_t *out)
 {
-	uint64_t mag;
+	uint64_t mag = 0;
 	bool neg;
 
 	if (get_num(d, i, &neg, &mag) < 0)

@@ -121,4 +121,22 @@ static inline int sys_mount_setattr(int dirfd, const char *path, unsigned int fl
 	return (int)syscall(SYS_mount_setattr, dirfd, path, flags, attr, sizeof(*attr));
 }
 
+/* musl's set*id() functions synchronise every thread with signals
+ * (__synccall); our processes are single-threaded, and the init made by a
+ * raw clone must not use that machinery at all. */
+static inline int sys_setresuid(uid_t r, uid_t e, uid_t s)
+{
+	return (int)syscall(SYS_setresuid, r, e, s);
+}
+
+static inline int sys_setresgid(gid_t r, gid_t e, gid_t s)
+{
+	return (int)syscall(SYS_setresgid, r, e, s);
+}
+
+static inline int sys_setgroups(size_t n, const gid_t *list)
+{
+	return (int)syscall(SYS_setgroups, n, list);
+}
+
 #endif

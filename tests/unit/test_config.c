@@ -374,10 +374,14 @@ static void error_messages(void)
 	}
 }
 
-static void nulls_are_absent(void)
+/* null members are absent; empty optional strings are unset (Go's
+ * omitempty, which is how runc reads them). */
+static void nulls_and_empty(void)
 {
 	const char *j = "{\"ociVersion\":\"1\",\"root\":{\"path\":\"r\",\"readonly\":null},"
-			"\"hostname\":null,\"process\":null,\"linux\":{\"namespaces\":null}}";
+			"\"hostname\":null,\"domainname\":\"\",\"process\":null,"
+			"\"mounts\":[{\"destination\":\"/a\",\"type\":\"\",\"source\":\"\"}],"
+			"\"linux\":{\"namespaces\":null,\"rootfsPropagation\":\"\",\"cgroupsPath\":\"\"}}";
 	struct cell_err e;
 	struct oci_config *c = oci_config_parse(j, strlen(j), "config.json", &e);
 
@@ -385,6 +389,9 @@ static void nulls_are_absent(void)
 	if (!c)
 		return;
 	CHECK(!c->root_readonly && c->hostname == NULL && !c->has_process && c->has_linux);
+	CHECK(c->domainname == NULL && c->linux_.cgroups_path == NULL);
+	CHECK(c->linux_.rootfs_propagation == 0);
+	CHECK(c->n_mounts == 1 && c->mounts[0].type == NULL && c->mounts[0].source == NULL);
 	oci_config_free(c);
 }
 
@@ -475,7 +482,7 @@ static void features_doc(void)
 	CHECK(arr_len(&d, 0, "hooks") == 6);
 	for (n = 0; oci_mount_option_name(n); n++)
 		;
-	CHECK(n == 44 && arr_len(&d, 0, "mountOptions") == n);
+	CHECK(n == 44 && arr_len(&d, 0, "mountOptions") == n - 2); /* no idmap, ridmap yet */
 	lx = json_obj_get(&d, 0, "linux");
 	CHECK(lx && arr_len(&d, lx, "namespaces") == 8 && arr_len(&d, lx, "capabilities") == 41);
 	v = json_obj_get(&d, json_obj_get(&d, lx, "cgroup"), "v2");
@@ -550,6 +557,11 @@ static void load_from_bundle(void)
 	oci_config_free(c);
 	free(pad);
 	free(text);
+	/* Not a regular file: read up to the limit, then refuse. */
+	unlink(path);
+	CHECK(symlink("/dev/zero", path) == 0);
+	CHECK(oci_config_load(dfd, &e) == NULL);
+	CHECK_STR(e.msg, "config.json: larger than 4 MiB");
 	unlink(path);
 	close(dfd);
 	rmdir(dir);
@@ -590,7 +602,7 @@ int main(int argc, char **argv)
 	RUN(full_config);
 	RUN(minimal_config);
 	RUN(error_messages);
-	RUN(nulls_are_absent);
+	RUN(nulls_and_empty);
 	RUN(spec_roundtrip);
 	RUN(features_doc);
 	RUN(names);

@@ -1,3 +1,8 @@
+#!/usr/bin/env python3
+# Regenerates json-bad/ and json-good/ (run from this directory). The files
+# are committed; this only documents how they were made. After changing the
+# reader's messages, update json-bad.expect (test_json checks every line).
+# json-good/runc-spec.json and config/ are written by hand / by `runc spec`.
 import os
 bad = {
  # UTF-8
