@@ -27,20 +27,17 @@ int cmd_parse(const struct cmd_parser *p, int argc, char **argv, int *first_arg,
 		if (opt == '?' || opt == ':') {
 			const char *bad = argv[optind - 1];
 
-			if (optopt != 0 && opt == '?')
-				return cell_err_set(e, EINVAL, "%s: unknown or incomplete flag `-%c`\n%s",
-						    p->name, optopt, p->usage);
-			return cell_err_set(e, EINVAL, "%s: unknown or incomplete flag `%s`\n%s", p->name,
-					    bad, p->usage);
+			return cell_err_set(e, EINVAL, "%s: unknown or incomplete flag `%s` (see cell %s --help)",
+					    p->name, bad, p->name);
 		}
 		if (p->on_opt(p->ctx, opt, optarg, e) < 0)
 			return -1;
 	}
 	nargs = argc - optind;
 	if (nargs < p->min_args || nargs > p->max_args)
-		return cell_err_set(e, EINVAL, "%s: expected %s%d argument%s, got %d\n%s", p->name,
-				    p->min_args == p->max_args ? "" : "at least ", p->min_args,
-				    p->min_args == 1 ? "" : "s", nargs, p->usage);
+		return cell_err_set(e, EINVAL, "%s: expected %s%d argument%s, got %d (see cell %s --help)",
+				    p->name, p->min_args == p->max_args ? "" : "at least ", p->min_args,
+				    p->min_args == 1 ? "" : "s", nargs, p->name);
 	*first_arg = optind;
 	return 0;
 }
@@ -77,7 +74,7 @@ int cmd_write_pid_file(const char *path, int pid, struct cell_err *e)
 	else if ((size_t)(slash - path) < sizeof dir)
 		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
 	else
-		return cell_err_set(e, ENAMETOOLONG, "--pid-file `%s`", path);
+		return cell_err_errno(e, ENAMETOOLONG, "--pid-file `%s`", path);
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return cell_err_sys(e, "--pid-file: open directory `%s`", dir);
@@ -94,7 +91,7 @@ int cmd_print_json(struct json_out *o, struct cell_err *e)
 	int r = 0;
 
 	if (o->oom)
-		r = cell_err_set(e, ENOMEM, "format JSON");
+		r = cell_err_errno(e, ENOMEM, "format JSON");
 	else if (fwrite(o->buf, 1, o->len, stdout) != o->len || fputc('\n', stdout) == EOF)
 		r = cell_err_sys(e, "write standard output");
 	jo_free(o);

@@ -25,7 +25,7 @@ static int resolve_paths(const struct create_opts *o, struct created *cr, struct
 		return cell_err_sys(e, "bundle `%s`", o->bundle);
 	if (root[0] != '/') {
 		if ((size_t)snprintf(joined, sizeof joined, "%s/%s", cr->bundle, root) >= sizeof joined)
-			return cell_err_set(e, ENAMETOOLONG, "config.json: root.path");
+			return cell_err_errno(e, ENAMETOOLONG, "config.json: root.path");
 		root = joined;
 	}
 	if (realpath(root, cr->rootfs) == NULL)
@@ -151,6 +151,10 @@ void container_destroy(struct created *cr, const char *id)
 
 void created_close(struct created *cr)
 {
+	/* The init shares this open file (and so its lock) until it execs:
+	 * unlock explicitly, closing our copy would not. */
+	if (cr->statefd >= 0)
+		flock(cr->statefd, LOCK_UN);
 	int *fds[] = { &cr->rootfd, &cr->statefd, &cr->ns.fifo_fd, &cr->ns.pidfd, &cr->ns.sync_fd };
 
 	for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) {

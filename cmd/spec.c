@@ -47,7 +47,7 @@ int cmd_spec(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 	jo_init(&o, 1);
 	r = 0;
 	if (oci_spec_write(&o, &opts) < 0 || o.oom)
-		r = cell_err_set(e, ENOMEM, "spec: format config.json");
+		r = cell_err_errno(e, ENOMEM, "spec: format config.json");
 	if (r == 0)
 		r = fs_write_atomic(dfd, "config.json", o.buf, o.len, 0644, e);
 	jo_free(&o);

@@ -207,7 +207,7 @@ int ns_find_exec(const struct oci_process *p, char *out, size_t cap, struct cell
 		if (!is_executable(name))
 			return cell_err_set(e, 0, "exec `%s`: permission denied", name);
 		if ((size_t)snprintf(out, cap, "%s", name) >= cap)
-			return cell_err_set(e, ENAMETOOLONG, "exec `%s`", name);
+			return cell_err_errno(e, ENAMETOOLONG, "exec `%s`", name);
 		return 0;
 	}
 	dirs = env_path(p);

@@ -149,7 +149,7 @@ int oci_ferr(struct oci_ctx *x, const char *fmt, ...)
 
 int oci_oom(struct oci_ctx *x)
 {
-	return cell_err_set(x->e, ENOMEM, "%s: parse", x->name);
+	return cell_err_errno(x->e, ENOMEM, "%s: parse", x->name);
 }
 
 int oci_required(struct oci_ctx *x, const char *key)
@@ -626,7 +626,7 @@ struct oci_config *oci_config_parse(const char *buf, size_t len, const char *nam
 	if (!c) {
 		arena_free(a);
 		json_doc_free(&d);
-		cell_err_set(e, ENOMEM, "%s: parse", name);
+		cell_err_errno(e, ENOMEM, "%s: parse", name);
 		return NULL;
 	}
 	c->arena = a;
@@ -661,7 +661,7 @@ static int read_config(int fd, char **out, size_t *len, struct cell_err *e)
 	}
 	buf = malloc(cap);
 	if (!buf)
-		return cell_err_set(e, ENOMEM, "read config.json");
+		return cell_err_errno(e, ENOMEM, "read config.json");
 	for (;;) {
 		ssize_t r;
 
@@ -674,7 +674,7 @@ static int read_config(int fd, char **out, size_t *len, struct cell_err *e)
 				free(buf);
 				if (cap > OCI_CONFIG_MAX_SIZE)
 					return too_large(e);
-				return cell_err_set(e, ENOMEM, "read config.json");
+				return cell_err_errno(e, ENOMEM, "read config.json");
 			}
 			buf = nb;
 			cap = ncap;

@@ -21,9 +21,12 @@ static void attr_from_ms(unsigned long set, unsigned long clear, struct mount_at
 		unsigned long ms;
 		uint64_t attr;
 	} map[] = {
-		{ MS_RDONLY, MOUNT_ATTR_RDONLY },       { MS_NOSUID, MOUNT_ATTR_NOSUID },
-		{ MS_NODEV, MOUNT_ATTR_NODEV },         { MS_NOEXEC, MOUNT_ATTR_NOEXEC },
-		{ MS_NODIRATIME, MOUNT_ATTR_NODIRATIME }, { MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW },
+		{ MS_RDONLY, MOUNT_ATTR_RDONLY },
+		{ MS_NOSUID, MOUNT_ATTR_NOSUID },
+		{ MS_NODEV, MOUNT_ATTR_NODEV },
+		{ MS_NOEXEC, MOUNT_ATTR_NOEXEC },
+		{ MS_NODIRATIME, MOUNT_ATTR_NODIRATIME },
+		{ MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW },
 	};
 
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
@@ -58,8 +61,7 @@ int rootfs_setattr(int mntfd, const char *what, unsigned long set, unsigned long
 			return cell_err_sys(e, "set mount flags of `%s`", what);
 		rootfs_no_mount_api = true;
 	}
-	/* mount(2) changes the top mount only. */
-	return rootfs_remount_legacy(mntfd, what, set, clear, e);
+	return rootfs_remount_legacy(mntfd, what, set, clear, rec, e);
 }
 
 int rootfs_bind(const struct rootfs_bind *b, int *mntfd, struct cell_err *e)
@@ -99,7 +101,8 @@ int rootfs_bind(const struct rootfs_bind *b, int *mntfd, struct cell_err *e)
 			   MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return cell_err_sys(e, "bind `%s` on `%s`", what, b->dest);
 	/* From here `tree` is the root of the attached mount. */
-	if (attrs && rootfs_remount_legacy(tree, b->dest, b->set, b->clear, e) < 0)
+	if (attrs && rootfs_remount_legacy(tree, b->dest, b->set, b->clear,
+					   b->rec && b->attr_rec, e) < 0)
 		return -1;
 	if (b->propagation != 0 &&
 	    mount(NULL, rootfs_fdpath(&fp, tree), NULL, b->propagation, NULL) < 0)

@@ -39,24 +39,6 @@ static unsigned long ms_from_st(unsigned long st)
 	return ms;
 }
 
-int rootfs_remount_legacy(int mntfd, const char *what, unsigned long set, unsigned long clear,
-			  struct cell_err *e)
-{
-	struct rootfs_fdpath fp;
-	struct statfs sf;
-	unsigned long keep;
-
-	if (fstatfs(mntfd, &sf) < 0)
-		return cell_err_sys(e, "statfs `%s`", what);
-	/* The atime mode is left out: without an atime flag the kernel keeps
-	 * the current one, locked or not. */
-	keep = ms_from_st((unsigned long)sf.f_flags) & ~clear;
-	if (mount(NULL, rootfs_fdpath(&fp, mntfd), NULL,
-		  MS_REMOUNT | MS_BIND | (set & ROOTFS_MNT_FLAGS) | keep, NULL) < 0)
-		return cell_err_sys(e, "remount `%s`", what);
-	return 0;
-}
-
 /* Per-mount flags from a mountinfo options field ("rw,nosuid,relatime"). */
 static unsigned long ms_from_opts(const char *o, size_t len)
 {
@@ -166,7 +148,8 @@ static int remount_submounts(int mntfd, const char *what, unsigned long set,
 			continue;
 		/* f[4]: mount point, f[5]: per-mount options */
 		unescape(f[4]);
-		if (strncmp(f[4], top, (size_t)tlen) != 0 || f[4][tlen] != '/' || f[4][tlen + 1] == '\0')
+		if (strncmp(f[4], top, (size_t)tlen) != 0 || f[4][tlen] != '/' ||
+		    f[4][tlen + 1] == '\0')
 			continue;
 		if (mount(NULL, f[4], NULL,
 			  MS_REMOUNT | MS_BIND | (set & ROOTFS_MNT_FLAGS) |
@@ -175,6 +158,24 @@ static int remount_submounts(int mntfd, const char *what, unsigned long set,
 			return cell_err_sys(e, "remount `%s` (below `%s`)", f[4], what);
 	}
 	return 0;
+}
+
+int rootfs_remount_legacy(int mntfd, const char *what, unsigned long set, unsigned long clear,
+			  bool rec, struct cell_err *e)
+{
+	struct rootfs_fdpath fp;
+	struct statfs sf;
+	unsigned long keep;
+
+	if (fstatfs(mntfd, &sf) < 0)
+		return cell_err_sys(e, "statfs `%s`", what);
+	/* The atime mode is left out: without an atime flag the kernel keeps
+	 * the current one, locked or not. */
+	keep = ms_from_st((unsigned long)sf.f_flags) & ~clear;
+	if (mount(NULL, rootfs_fdpath(&fp, mntfd), NULL,
+		  MS_REMOUNT | MS_BIND | (set & ROOTFS_MNT_FLAGS) | keep, NULL) < 0)
+		return cell_err_sys(e, "remount `%s`", what);
+	return rec ? remount_submounts(mntfd, what, set, clear, e) : 0;
 }
 
 int rootfs_bind_legacy(const struct rootfs_bind *b, int *mntfd, struct cell_err *e)
@@ -192,13 +193,9 @@ int rootfs_bind_legacy(const struct rootfs_bind *b, int *mntfd, struct cell_err 
 	m = rootfs_resolve(b->rootfd, b->dest, O_PATH, 0, 0, e);
 	if (m < 0)
 		return -1;
-	if ((b->set | b->clear) != 0) {
-		if (rootfs_remount_legacy(m, b->dest, b->set, b->clear, e) < 0)
-			return -1;
-		if (b->rec && b->attr_rec &&
-		    remount_submounts(m, b->dest, b->set, b->clear, e) < 0)
-			return -1;
-	}
+	if ((b->set | b->clear) != 0 &&
+	    rootfs_remount_legacy(m, b->dest, b->set, b->clear, b->rec && b->attr_rec, e) < 0)
+		return -1;
 	if (b->propagation != 0 &&
 	    mount(NULL, rootfs_fdpath(&tp, m), NULL, b->propagation, NULL) < 0)
 		return cell_err_sys(e, "set propagation of `%s`", b->dest);

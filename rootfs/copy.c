@@ -26,8 +26,9 @@ static int copy_tree(int src, int dst, const char *what, int depth, struct cell_
 static int copy_owner(int dirfd, const char *name, const struct stat *st, const char *what,
 		      struct cell_err *e)
 {
-	if (fchownat(dirfd, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) < 0 &&
-	    errno != EINVAL)
+	int flags = AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH;
+
+	if (fchownat(dirfd, name, st->st_uid, st->st_gid, flags) < 0 && errno != EINVAL)
 		return cell_err_sys(e, "chown `%s/%s`", what, name);
 	return 0;
 }
@@ -69,7 +70,7 @@ static int copy_dir(int src, int dst, const char *name, const struct stat *st, c
 	_cleanup_close_ int in = -1, out = -1;
 
 	if (depth >= MAX_DEPTH)
-		return cell_err_set(e, ELOOP, "copy `%s/%s`", what, name);
+		return cell_err_errno(e, ELOOP, "copy `%s/%s`", what, name);
 	if (mkdirat(dst, name, 0700) < 0)
 		return cell_err_sys(e, "mkdir `%s/%s`", what, name);
 	in = openat(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -74,7 +74,8 @@ static int bind_node(int dirfd, const char *name, const char *host, const char *
 			return 0;
 		if (!S_ISREG(st.st_mode)) {
 			close(take_fd(&fd));
-			if (unlinkat(dirfd, name, 0) < 0 || mknodat(dirfd, name, S_IFREG | 0644, 0) < 0)
+			if (unlinkat(dirfd, name, 0) < 0 ||
+			    mknodat(dirfd, name, S_IFREG | 0644, 0) < 0)
 				return cell_err_sys(e, "create `%s`", what);
 			fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 			if (fd < 0)
@@ -82,7 +83,8 @@ static int bind_node(int dirfd, const char *name, const char *host, const char *
 		}
 	}
 	if (mount(host, rootfs_fdpath(&fp, fd), NULL, MS_BIND, NULL) < 0)
-		return cell_err_sys(e, "bind `%s` from the host onto `%s` (a user namespace cannot mknod)",
+		return cell_err_sys(e,
+				    "bind `%s` from the host onto `%s` (a user namespace cannot mknod)",
 				    host, what);
 	return 0;
 }
@@ -101,15 +103,16 @@ static int dev_defaults(struct rootfs_ctx *r, int devfd, struct cell_err *e)
 	for (size_t i = 0; i < sizeof default_devices / sizeof default_devices[0]; i++) {
 		const char *path = default_devices[i].path;
 		dev_t rdev = makedev(default_devices[i].major, default_devices[i].minor);
+		const char *name = default_devices[i].name;
 		int ret;
 
 		/* linux.devices and config mounts win over the defaults. */
 		if (listed_device(r->cfg, path) || rootfs_has_mount(r->cfg, path, false))
 			continue;
 		if (r->userns)
-			ret = bind_node(devfd, default_devices[i].name, path, path, rdev, e);
+			ret = bind_node(devfd, name, path, path, rdev, e);
 		else
-			ret = make_node(devfd, default_devices[i].name, path, S_IFCHR | 0666, rdev, e);
+			ret = make_node(devfd, name, path, S_IFCHR | 0666, rdev, e);
 		if (ret < 0)
 			return -1;
 	}

@@ -68,11 +68,12 @@ struct rootfs_bind {
 int rootfs_bind(const struct rootfs_bind *b, int *mntfd, struct cell_err *e);
 int rootfs_bind_legacy(const struct rootfs_bind *b, int *mntfd, struct cell_err *e);
 
-/* Change the per-mount flags of the mount whose root is mntfd. */
+/* Change the per-mount flags of the mount whose root is mntfd (and of
+ * every mount below it with rec). */
 int rootfs_setattr(int mntfd, const char *what, unsigned long set, unsigned long clear,
 		   bool rec, struct cell_err *e);
 int rootfs_remount_legacy(int mntfd, const char *what, unsigned long set, unsigned long clear,
-			  struct cell_err *e);
+			  bool rec, struct cell_err *e);
 
 /* dev.c: default devices, links, devpts, shm, linux.devices. */
 int rootfs_setup_dev(struct rootfs_ctx *r, struct cell_err *e);

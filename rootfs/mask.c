@@ -46,8 +46,8 @@ static int open_null(struct rootfs_ctx *r, struct cell_err *e)
 	if (fstat(fd, &st) < 0)
 		return cell_err_sys(e, "linux.maskedPaths: stat `/dev/null`");
 	if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
-		return cell_err_set(e, EPERM,
-				    "linux.maskedPaths: `/dev/null` is not the null device (char 1:3): refusing to mask with it");
+		return cell_err_set(e, 0,
+				    "linux.maskedPaths: `/dev/null` is not the null device (char 1:3), refusing to mask with it");
 	return take_fd(&fd);
 }
 
@@ -70,6 +70,10 @@ static int masked_path(struct rootfs_ctx *r, size_t i, int *null, struct cell_er
 		return -1;
 	if (mount(rootfs_fdpath(&np, *null), rootfs_fdpath(&tp, fd), NULL, MS_BIND, NULL) == 0)
 		return 0;
+	/* Mounting by fd goes through the container's /proc now. */
+	if (errno == ENOENT && access("/proc/self/fd", F_OK) < 0)
+		return cell_err_set(e, 0, "linux.maskedPaths[%zu]: `%s`: needs /proc mounted in the container",
+				    i, path);
 	if (errno != ENOTDIR)
 		return cell_err_sys(e, "linux.maskedPaths[%zu]: bind `/dev/null` on `%s`", i, path);
 	if (mount("tmpfs", tp.s, "tmpfs", MS_RDONLY, NULL) < 0)

@@ -73,6 +73,9 @@ static int mount_bind(struct rootfs_ctx *r, size_t i, struct cell_err *e)
 		return cell_err_set(e, 0, "mounts[%zu].source: required for a bind mount", i);
 	if (m->source[0] == '/')
 		src = strdup(m->source);
+	else if (r->bundle == NULL)
+		return cell_err_set(e, 0, "mounts[%zu].source: `%s` is relative and there is no bundle",
+				    i, m->source);
 	else if (asprintf(&src, "%s/%s", r->bundle, m->source) < 0)
 		src = NULL;
 	if (src == NULL)
@@ -111,7 +114,7 @@ static int mount_new(struct rootfs_ctx *r, size_t i, const char *type, int fd, u
 {
 	const struct oci_mount *m = &r->cfg->mounts[i];
 	const char *src = m->source != NULL ? m->source : type;
-	unsigned long flags = (m->flags & ~(MS_BIND | MS_REC)) | (m->nosymfollow ? MS_NOSYMFOLLOW : 0);
+	unsigned long flags = m->flags & ~(MS_BIND | MS_REC);
 	_cleanup_close_ int old = -1, mfd = -1;
 	struct rootfs_fdpath fp;
 
@@ -123,6 +126,8 @@ static int mount_new(struct rootfs_ctx *r, size_t i, const char *type, int fd, u
 		if (old < 0)
 			return cell_err_sys(e, "mounts[%zu]: open `%s`", i, m->destination);
 	}
+	if (m->nosymfollow)
+		flags |= MS_NOSYMFOLLOW;
 	if (mount(src, rootfs_fdpath(&fp, fd), type, flags, m->data) < 0)
 		return cell_err_sys(e, "mounts[%zu]: mount `%s` on `%s`", i, src, m->destination);
 	if (old < 0 && m->propagation == 0)
@@ -173,7 +178,7 @@ static int mount_one(struct rootfs_ctx *r, size_t i, struct cell_err *e)
 	if (m->is_bind)
 		return mount_bind(r, i, e);
 	if (type == NULL || type[0] == '\0')
-		return cell_err_set(e, 0, "mounts[%zu].type: required for a mount that is not a bind", i);
+		return cell_err_set(e, 0, "mounts[%zu].type: required when not a bind mount", i);
 	/* proc and sysfs over a symlink were container escapes (CVE-2019-19921):
 	 * their destination must be a plain path. */
 	if (sysfs || streq(type, "proc"))
@@ -181,7 +186,8 @@ static int mount_one(struct rootfs_ctx *r, size_t i, struct cell_err *e)
 	fd = rootfs_mkpath(r->rootfd, m->destination, false, opts, e);
 	if (fd < 0) {
 		if (errno == ELOOP && opts != 0)
-			return cell_err_set(e, ELOOP, "mounts[%zu].destination: `%s` must not be or cross a symlink for %s",
+			return cell_err_set(e, 0,
+					    "mounts[%zu].destination: `%s` must not be or cross a symlink for %s",
 					    i, m->destination, type);
 		return cell_err_wrap(e, "mounts[%zu].destination", i);
 	}

@@ -179,8 +179,8 @@ static int walk_follow(struct walk *w, size_t len)
 	if (s == NULL)
 		return -1;
 	memcpy(s, w->link, len);
-	s[len] = '/';
-	memcpy(s + len + 1, w->p, restlen + 1);
+	/* w->p is empty or starts with its '/' */
+	memcpy(s + len, w->p, restlen + 1);
 	free(w->rest);
 	w->rest = s;
 	w->p = s;
@@ -249,9 +249,9 @@ static int walk_create_last(struct walk *w, const char *name)
 	return r < 0 && errno != EEXIST ? -1 : 1;
 }
 
-/* The last component. Returns the final fd, -2 when a symlink was
- * followed (the walk goes on), -1 on error. */
-static int walk_last(struct walk *w, const char *name)
+/* The last component (`dir`: written with a trailing slash). Returns the
+ * final fd, -2 when a symlink was followed (the walk goes on), -1. */
+static int walk_last(struct walk *w, const char *name, bool dir)
 {
 	for (int tries = 0; tries < 3; tries++) {
 		_cleanup_close_ int fd = openat(walk_cur(w), name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -274,7 +274,7 @@ static int walk_last(struct walk *w, const char *name)
 		}
 		if (fstat(fd, &st) < 0)
 			return -1;
-		if (S_ISLNK(st.st_mode) && !(w->flags & O_NOFOLLOW)) {
+		if (S_ISLNK(st.st_mode) && (dir || !(w->flags & O_NOFOLLOW))) {
 			n = walk_readlink(w, fd, "");
 			if (n < 0 || walk_follow(w, (size_t)n) < 0)
 				return -1;
@@ -284,7 +284,7 @@ static int walk_last(struct walk *w, const char *name)
 			errno = EEXIST;
 			return -1;
 		}
-		if ((w->flags & O_DIRECTORY) && !S_ISDIR(st.st_mode)) {
+		if ((dir || (w->flags & O_DIRECTORY)) && !S_ISDIR(st.st_mode)) {
 			errno = ENOTDIR;
 			return -1;
 		}
@@ -334,7 +334,7 @@ static int walk_loop(struct walk *w)
 				return -1;
 			continue;
 		}
-		r = walk_last(w, name);
+		r = walk_last(w, name, *w->p == '/');
 		if (r != -2)
 			return r;
 	}
@@ -348,6 +348,10 @@ static int walk_in(int rootfd, const char *path, int flags, mode_t mode,
 	};
 	int fd;
 
+	if (*path == '\0') {
+		errno = ENOENT; /* as openat2 */
+		return -1;
+	}
 	w.stk = w.stk0;
 	w.cap = sizeof w.stk0 / sizeof w.stk0[0];
 	w.stk[0] = rootfd;
@@ -363,6 +367,17 @@ static int walk_in(int rootfd, const char *path, int flags, mode_t mode,
 
 /* ---- Entry points ---- */
 
+/* After a failed openat2: does the kernel lack it? Seccomp profiles that
+ * predate it (older Docker defaults) make it fail with EPERM rather than
+ * ENOSYS; an O_PATH open has no EPERM of its own, and should the walk
+ * meet a real one it reports it. */
+static bool openat2_missing(void)
+{
+	if (errno == ENOSYS || errno == EPERM)
+		rootfs_no_openat2 = true;
+	return rootfs_no_openat2;
+}
+
 int rootfs_resolve(int rootfd, const char *path, int flags, mode_t mode, unsigned int opts,
 		   struct cell_err *e)
 {
@@ -372,9 +387,8 @@ int rootfs_resolve(int rootfd, const char *path, int flags, mode_t mode, unsigne
 		fd = openat2_in_root(rootfd, path, flags, mode, opts);
 		if (fd >= 0)
 			return fd;
-		if (errno != ENOSYS)
+		if (!openat2_missing())
 			return cell_err_sys(e, "open `%s` in the container root", path);
-		rootfs_no_openat2 = true;
 	}
 	fd = walk_in(rootfd, path, flags, mode, WALK_NONE, opts);
 	if (fd < 0)
@@ -432,8 +446,8 @@ int rootfs_mkpath(int rootfd, const char *path, bool file, unsigned int opts, st
 		fd = openat2_in_root(rootfd, path, O_PATH, 0, opts);
 		if (fd >= 0)
 			return fd;
-		if (errno == ENOSYS) {
-			rootfs_no_openat2 = true;
+		if (openat2_missing()) {
+			/* the walk below */
 		} else if (errno != ENOENT) {
 			return cell_err_sys(e, "open `%s` in the container root", path);
 		} else {

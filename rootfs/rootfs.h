@@ -32,7 +32,9 @@ int rootfs_prepare(struct rootfs_ctx *r, struct cell_err *e);
 int rootfs_pivot(struct rootfs_ctx *r, struct cell_err *e);
 
 /* After pivot_root: readonly paths, masked paths, read-only root, and the
- * final propagation of "/". */
+ * final propagation of "/". Masked paths (and, on kernels without the new
+ * mount API, read-only paths) are mounted through "/proc/self/fd/N", so
+ * they need the container's /proc to be mounted by then. */
 int rootfs_finalize(struct rootfs_ctx *r, struct cell_err *e);
 
 void rootfs_ctx_close(struct rootfs_ctx *r);

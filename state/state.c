@@ -164,7 +164,7 @@ int state_write(int dirfd, const struct state *s, struct cell_err *e)
 	jo_obj_end(&o);
 	if (o.oom) {
 		jo_free(&o);
-		return cell_err_set(e, ENOMEM, "write state of `%s`", s->id);
+		return cell_err_errno(e, ENOMEM, "write state of `%s`", s->id);
 	}
 	r = fs_write_atomic(dirfd, STATE_FILE, o.buf, o.len, 0600, e);
 	jo_free(&o);

@@ -2,18 +2,19 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-__attribute__((format(printf, 3, 0)))
-static void err_vset(struct cell_err *e, int errnum, const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0)))
+static void err_vset(struct cell_err *e, int errnum, bool with_strerror, const char *fmt, va_list ap)
 {
 	int n = vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 
 	e->errnum = errnum;
 	if (n < 0)
 		n = 0;
-	if (errnum != 0 && (size_t)n < sizeof e->msg)
+	if (with_strerror && (size_t)n < sizeof e->msg)
 		snprintf(e->msg + n, sizeof e->msg - (size_t)n, ": %s", strerror(errnum));
 }
 
@@ -22,7 +23,18 @@ int cell_err_set(struct cell_err *e, int errnum, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	err_vset(e, errnum, fmt, ap);
+	err_vset(e, errnum, false, fmt, ap);
+	va_end(ap);
+	errno = errnum;
+	return -1;
+}
+
+int cell_err_errno(struct cell_err *e, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err_vset(e, errnum, true, fmt, ap);
 	va_end(ap);
 	errno = errnum;
 	return -1;
@@ -34,7 +46,7 @@ int cell_err_sys(struct cell_err *e, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	err_vset(e, errnum, fmt, ap);
+	err_vset(e, errnum, true, fmt, ap);
 	va_end(ap);
 	errno = errnum;
 	return -1;

@@ -12,9 +12,14 @@ struct cell_err {
 	char msg[CELL_ERR_MSG]; /* "op `object`: strerror" */
 };
 
-/* Record "fmt...: strerror(errnum)" (": strerror" omitted when errnum is 0).
+/* Record a message that says it all ("container `x` already exists");
+ * errnum classifies it for callers and is not printed.
  * Always returns -1 so callers can `return cell_err_set(...)`. */
 int cell_err_set(struct cell_err *e, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Record "fmt...: strerror(errnum)". */
+int cell_err_errno(struct cell_err *e, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Same, taking errno at the time of the call. */

@@ -79,7 +79,7 @@ int fs_write_atomic(int dirfd, const char *name, const void *buf, size_t len, mo
 	int fd;
 
 	if (snprintf(tmp, sizeof tmp, "%s.tmp", name) >= (int)sizeof tmp)
-		return cell_err_set(e, ENAMETOOLONG, "write `%s`", name);
+		return cell_err_errno(e, ENAMETOOLONG, "write `%s`", name);
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
 		return cell_err_sys(e, "create `%s`", tmp);
@@ -104,7 +104,7 @@ int fs_mkdir_p(const char *path, mode_t mode, struct cell_err *e)
 	size_t len = strlen(path);
 
 	if (len >= sizeof buf)
-		return cell_err_set(e, ENAMETOOLONG, "mkdir `%s`", path);
+		return cell_err_errno(e, ENAMETOOLONG, "mkdir `%s`", path);
 	memcpy(buf, path, len + 1);
 	for (char *p = buf + 1; ; p++) {
 		if (*p != '/' && *p != '\0')
