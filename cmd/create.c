@@ -145,8 +145,9 @@ void container_destroy(struct created *cr, const char *id)
 	struct cell_err ignored;
 
 	ns_abort(&cr->ns);
-	if (cr->rootfd >= 0)
-		state_remove(cr->rootfd, id, &ignored);
+	/* Only a directory we claimed: an EEXIST claim belongs to another. */
+	if (cr->rootfd >= 0 && cr->statefd >= 0)
+		state_remove(cr->rootfd, id, cr->statefd, &ignored);
 }
 
 void created_close(struct created *cr)

@@ -181,7 +181,7 @@ int cmd_delete(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 			goto fail;
 		}
 	}
-	if (state_remove(o.rootfd, id, e) < 0)
+	if (state_remove(o.rootfd, id, o.dirfd, e) < 0)
 		goto fail;
 	close_container(&o);
 	return 0;

@@ -115,7 +115,7 @@ int cmd_run(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 	r = wait_forwarding(&cr.ns, &fwd, e);
 	/* Unless `delete` removed it meanwhile (and the ID may be reused). */
 	if (flock(cr.statefd, LOCK_EX) == 0 && fstat(cr.statefd, &st) == 0 && st.st_nlink > 0)
-		state_remove(cr.rootfd, o.id, &ignored);
+		state_remove(cr.rootfd, o.id, cr.statefd, &ignored);
 	if (r < 0)
 		ns_abort(&cr.ns);
 	created_close(&cr);

@@ -181,12 +181,16 @@ static const char *env_path(const struct oci_process *p)
 	return DEFAULT_PATH;
 }
 
-static bool is_executable(const char *path)
+/* 0 if path is a regular file the process may execute, else an errno. */
+static int check_executable(const char *path)
 {
 	struct stat st;
 
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-	       faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) == 0;
+	if (stat(path, &st) < 0)
+		return errno;
+	if (!S_ISREG(st.st_mode))
+		return EACCES;
+	return faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) < 0 ? errno : 0;
 }
 
 /* Resolve args[0] in the container as execvp would, as the final user.
@@ -197,15 +201,14 @@ int ns_find_exec(const struct oci_process *p, char *out, size_t cap, struct cell
 	const char *dirs;
 
 	if (strchr(name, '/') != NULL) {
-		struct stat st;
+		int err = check_executable(name);
 
-		if (stat(name, &st) < 0) {
-			if (errno == ENOENT || errno == ENOTDIR)
-				return cell_err_set(e, 0, "exec `%s`: no such file or directory", name);
-			return cell_err_sys(e, "exec `%s`", name);
-		}
-		if (!is_executable(name))
-			return cell_err_set(e, 0, "exec `%s`: permission denied", name);
+		if (err == ENOENT || err == ENOTDIR)
+			return cell_err_set(e, err, "exec `%s`: no such file or directory", name);
+		if (err == EACCES)
+			return cell_err_set(e, err, "exec `%s`: permission denied", name);
+		if (err != 0)
+			return cell_err_errno(e, err, "exec `%s`", name);
 		if ((size_t)snprintf(out, cap, "%s", name) >= cap)
 			return cell_err_errno(e, ENAMETOOLONG, "exec `%s`", name);
 		return 0;
@@ -218,7 +221,7 @@ int ns_find_exec(const struct oci_process *p, char *out, size_t cap, struct cell
 		size_t n = dlen == 0 ? (size_t)snprintf(out, cap, "./%s", name)
 				     : (size_t)snprintf(out, cap, "%.*s/%s", dlen, dirs, name);
 
-		if (n < cap && is_executable(out))
+		if (n < cap && check_executable(out) == 0)
 			return 0;
 		dirs = *end ? end + 1 : end;
 	}

@@ -111,17 +111,18 @@ int state_open(int rootfd, const char *id, bool exclusive, struct cell_err *e)
 	return take_fd(&fd);
 }
 
-int state_remove(int rootfd, const char *id, struct cell_err *e)
+/* The files a state directory holds; anything else (a newer cell's
+ * files) is found by reading the directory. */
+static const char *const state_files[] = { STATE_FILE, STATE_FIFO, STATE_FILE ".tmp" };
+
+static int remove_all(int rootfd, const char *id, struct cell_err *e)
 {
 	_cleanup_close_ int fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	DIR *d;
 	struct dirent *de;
+	DIR *d;
 
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0;
-		return cell_err_sys(e, "open state directory of `%s`", id);
-	}
+	if (fd < 0)
+		return errno == ENOENT ? 0 : cell_err_sys(e, "open state directory of `%s`", id);
 	d = fdopendir(take_fd(&fd));
 	if (d == NULL)
 		return cell_err_sys(e, "read state directory of `%s`", id);
@@ -135,6 +136,19 @@ int state_remove(int rootfd, const char *id, struct cell_err *e)
 		}
 	}
 	closedir(d);
+	return 0;
+}
+
+int state_remove(int rootfd, const char *id, int dirfd, struct cell_err *e)
+{
+	for (size_t i = 0; i < sizeof state_files / sizeof state_files[0]; i++)
+		unlinkat(dirfd, state_files[i], 0);
+	if (unlinkat(rootfd, id, AT_REMOVEDIR) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != ENOTEMPTY)
+		return cell_err_sys(e, "remove state directory of `%s`", id);
+	if (remove_all(rootfd, id, e) < 0)
+		return -1;
 	if (unlinkat(rootfd, id, AT_REMOVEDIR) < 0 && errno != ENOENT)
 		return cell_err_sys(e, "remove state directory of `%s`", id);
 	return 0;

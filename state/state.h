@@ -52,8 +52,8 @@ int state_claim(int rootfd, const char *id, struct cell_err *e);
  * (LOCK_SH). ENOENT -> "container `ID` does not exist". */
 int state_open(int rootfd, const char *id, bool exclusive, struct cell_err *e);
 
-/* Remove ROOT/ID and what is in it. */
-int state_remove(int rootfd, const char *id, struct cell_err *e);
+/* Remove ROOT/ID (open as dirfd) and what is in it. */
+int state_remove(int rootfd, const char *id, int dirfd, struct cell_err *e);
 
 int state_write(int dirfd, const struct state *s, struct cell_err *e);
 int state_read(int dirfd, struct state *s, struct cell_err *e);
