@@ -22,8 +22,11 @@ SKIP_RC=77
 # --------------------------------------------------------------------
 # Assertions. Each prints what was expected and what came, then fails.
 
+# fail MESSAGE: fail the test, also from inside $(...): the marker file
+# makes the test's exit status non-zero even if a subshell called fail.
 fail() {
 	echo "FAIL: $*" >&2
+	: >"$T/.failed" 2>/dev/null
 	exit 1
 }
 
@@ -109,8 +112,16 @@ wait_for() {
 # --------------------------------------------------------------------
 # The runtime.
 
+# rt ARGS...: the runtime with the test's --root. A command that hangs is
+# stopped after CMD_TIMEOUT seconds (exit 124) and reported at the end of
+# the test's log, so a hang fails the test with its cause.
 rt() {
-	"$CELL" --root "$ROOT" "$@"
+	local rc=0
+	timeout -k 2 "${CMD_TIMEOUT:-20}" "$CELL" --root "$ROOT" "$@" || rc=$?
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		echo "TIMEOUT: \`$(basename "$CELL") $*\` did not finish in ${CMD_TIMEOUT:-20}s" >>"$T/.timeouts"
+	fi
+	return "$rc"
 }
 
 # ctr_run [RUN-FLAGS...] ID: foreground `run` of $B; sets RC OUT ERR.
@@ -156,8 +167,13 @@ ctr_status() { # ID: its status, or "absent" when `state` fails
 	printf '%s' "$s" | jget status
 }
 
-ctr_pid() { # ID
-	rt state "$1" | jget pid
+ctr_pid() { # ID: its pid; fails the test when there is none
+	local p
+	p=$(rt state "$1" 2>"$T/.state.err" | jget pid 2>/dev/null) || true
+	case $p in
+	'' | *[!0-9]* | 0) fail "no pid for container $1: $(cat "$T/.state.err")" ;;
+	esac
+	echo "$p"
 }
 
 status_is() { # ID STATUS
@@ -390,7 +406,7 @@ cleanup_test() {
 		for d in "$root"/*/; do
 			[ -d "$d" ] || continue
 			id=$(basename "$d")
-			timeout 10 "$CELL" --root "$root" delete --force "$id" >/dev/null 2>&1 || true
+			timeout -k 1 5 "$CELL" --root "$root" delete --force "$id" >/dev/null 2>&1 || true
 		done
 	fi
 	for p in $(tagged_pids "$t"); do
@@ -421,6 +437,11 @@ cleanup_test() {
 # --------------------------------------------------------------------
 # One test, in its own process.
 
+test_exit() { # STATUS: report timed-out commands; a failure in a subshell counts
+	if [ -f "$T/.timeouts" ]; then cat "$T/.timeouts" >&2; fi
+	if [ "$1" = 0 ] && [ -f "$T/.failed" ]; then exit 1; fi
+}
+
 run_one() { # FILE TEST TESTDIR
 	local file=$1 name=$2
 	T=$3
@@ -435,6 +456,7 @@ run_one() { # FILE TEST TESTDIR
 	. "$file"
 	set -eE -u -o pipefail
 	trap 'echo "FAIL: command failed ($?) at ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND" >&2' ERR
+	trap 'test_exit $?' EXIT
 	"$name"
 }
 

@@ -11,7 +11,11 @@
 #   CELL=PATH|NAME  test this runtime instead of building cell: no deps, no
 #                   build, no unit tests (e.g. CELL=runc to check the tests)
 #   SKIP_DEPS=1     do not call tests/deps.sh
-#   TEST_TIMEOUT=S  per-test limit in seconds (default 60)
+#   TEST_TIMEOUT=S  per-test limit in seconds (default 60); one runtime
+#                   command is stopped after CMD_TIMEOUT=S (default 20)
+#   BUDGET=S        stop starting tests after S seconds (default 1080): the
+#                   tests left count as failed, so CI's 20 minutes hold even
+#                   when a broken runtime makes every test time out
 # Must run as root.
 set -u
 
@@ -19,6 +23,7 @@ TESTS_DIR=$(cd "$(dirname "$0")" && pwd)
 REPO_DIR=$(dirname "$TESTS_DIR")
 FILTER=${1:-}
 TEST_TIMEOUT=${TEST_TIMEOUT:-60}
+BUDGET=${BUDGET:-1080}
 
 if [ "$(id -u)" != 0 ]; then
 	echo "tests/run.sh: run as root (containers need it)" >&2
@@ -168,11 +173,16 @@ run_test() { # FILE NAME
 	t1=$(date +%s%N)
 	dur=$(((t1 - t0) / 1000000))
 	dur="$((dur / 1000)).$(printf '%03d' $((dur % 1000)) | cut -c1)s"
+	# What the cleanup had to remove after `delete --force` of every
+	# container (processes, mounts, state dirs) fails a test that passed.
+	if [ "$rc" = 0 ] && grep -q '^cleanup removed:' "$log"; then
+		echo "FAIL: left behind after the test and \`delete --force\` of its containers" >>"$log"
+		rc=1
+	fi
 	case $rc in
 	0)
 		PASSED=$((PASSED + 1))
 		printf 'ok    %-52s %s\n' "$key" "$dur"
-		grep '^cleanup removed:' "$log" | sed 's/^/      | /'
 		;;
 	"$SKIP_RC")
 		SKIPPED=$((SKIPPED + 1))
@@ -188,9 +198,18 @@ run_test() { # FILE NAME
 	rm -f "$log"
 }
 
+over_budget=0
 for file in "$TESTS_DIR"/integration/*.sh; do
 	for name in $(grep -oE '^test_[A-Za-z0-9_]+ *\(\)' "$file" | tr -d '() '); do
-		matches_filter "$(basename "$file" .sh)/$name" || continue
+		key="$(basename "$file" .sh)/$name"
+		matches_filter "$key" || continue
+		if [ $(($(date +%s) - START)) -ge "$BUDGET" ]; then
+			[ "$over_budget" = 1 ] || echo "time budget of ${BUDGET}s used up: not running the rest"
+			over_budget=1
+			printf 'FAIL  %-52s not run (time budget)\n' "$key"
+			record_fail "$key"
+			continue
+		fi
 		run_test "$file" "$name"
 	done
 done

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2016 # sh -c scripts are single-quoted on purpose
 # The command line: --version, --help, spec, features, the binary itself.
 
 SUBCOMMANDS="create start run state list kill delete spec features"

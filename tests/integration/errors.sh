@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2016 # sh -c scripts are single-quoted on purpose
 # Broken bundles and bad requests: a one-line error naming the problem, and
 # nothing left behind (no state dir, no mount, no process).
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2016 # sh -c scripts are single-quoted on purpose
 # Lifecycle: run, create/start, state, kill, delete, list, pid files,
 # concurrency. Sourced by tests/lib.sh; see there for the helpers.
 

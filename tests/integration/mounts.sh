@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2016 # sh -c scripts are single-quoted on purpose
 # Mounts: tmpfs, binds, read-only root, symlinks in the rootfs, masked and
 # read-only paths, /dev.
 

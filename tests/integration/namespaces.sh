@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2016 # sh -c scripts are single-quoted on purpose
 # Namespaces: made, not made, joined by path; user (id-mapped) and time.
 
 # The program prints "TYPE LINK" for each namespace of the shell (pid 1).
@@ -52,6 +53,17 @@ test_net_namespace_has_only_lo() {
 	local links
 	links=$(printf '%s\n' "$OUT" | grep -E '^[0-9]+:' | awk '{ print $2 }' | xargs)
 	assert_eq "lo:" "$links" "interfaces in the container"
+}
+
+test_loopback_is_up() {
+	# runc and crun bring lo up in a network namespace they make.
+	make_bundle
+	cfg_sh 'ip link show lo | head -n 1; ip addr show lo | grep -o "inet [0-9./]*"'
+	ctr_run c1
+	assert_rc 0
+	note "$OUT"
+	assert_match "$(printf '%s\n' "$OUT" | head -n 1)" '[<,]UP[,>]' "lo flags"
+	assert_contains "$OUT" "inet 127.0.0.1/8" "lo address"
 }
 
 test_join_netns_by_path() {

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2016 # sh -c scripts are single-quoted on purpose
 # The container's process: stdio, env, cwd, user, umask, hostname, PID 1,
 # rlimits, file descriptors, exec errors.
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2016 # sh -c scripts are single-quoted on purpose
 # Security settings: capabilities, no_new_privs, what the container can
 # reach of the host.
 
@@ -106,6 +107,23 @@ test_capabilities_nonroot_ambient() {
 	amb=$(cap_mask NET_BIND_SERVICE)
 	assert_caps "$OUT" "$(cap_mask KILL NET_BIND_SERVICE)" "$amb" "$amb" \
 		"$(cap_mask CHOWN KILL NET_BIND_SERVICE)" "$amb"
+}
+
+test_capabilities_ambient_without_inheritable() {
+	# runc 1.1's `runc spec` lists the three capabilities as ambient but
+	# none as inheritable; the kernel refuses such ambient capabilities and
+	# runc runs the container without them. Configs written that way must
+	# keep working.
+	make_bundle
+	local set
+	set=$(caps_json CAP_AUDIT_WRITE CAP_KILL CAP_NET_BIND_SERVICE)
+	cfg "process.capabilities.ambient=$set"
+	cfg_args sh -c "$CAP_REPORT"
+	ctr_run c1
+	assert_rc 0
+	local m zero=0000000000000000
+	m=$(cap_mask AUDIT_WRITE KILL NET_BIND_SERVICE)
+	assert_caps "$OUT" $zero "$m" "$m" "$m" $zero
 }
 
 test_capabilities_enforced() {
