@@ -11,32 +11,51 @@
 #include "cmd.h"
 
 static const char spec_usage[] =
-	"Usage: cell spec [-b|--bundle DIR]\n"
+	"Usage: cell spec [-b|--bundle DIR] [--rootless]\n"
 	"Write a default config.json (busybox-friendly: sh, no terminal, read-only\n"
 	"root \"rootfs\", the usual namespaces, mounts, masked paths and capabilities).\n"
-	"  -b, --bundle DIR   where to write it (default: current directory)\n";
+	"  -b, --bundle DIR   where to write it (default: current directory)\n"
+	"      --rootless     for a user without privileges: a user namespace that\n"
+	"                     maps your uid and gid to 0, and no cgroup resources\n";
+
+struct spec_args {
+	const char *bundle;
+	struct oci_spec_opts opts;
+};
+
+enum { OPT_ROOTLESS = 256 };
 
 static int spec_on_opt(void *ctx, int opt, const char *arg, struct cell_err *e)
 {
-	*(const char **)ctx = arg;
+	struct spec_args *a = ctx;
+
+	if (opt == 'b') {
+		a->bundle = arg;
+	} else {
+		a->opts.rootless = true;
+		a->opts.uid = geteuid();
+		a->opts.gid = getegid();
+	}
 	return 0;
 }
 
 int cmd_spec(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 {
 	static const struct option lo[] = {
-		{ "bundle", required_argument, NULL, 'b' }, { "help", no_argument, NULL, 'h' }, { 0 },
+		{ "bundle", required_argument, NULL, 'b' }, { "rootless", no_argument, NULL, OPT_ROOTLESS },
+		{ "help", no_argument, NULL, 'h' }, { 0 },
 	};
-	const char *bundle = ".";
+	struct spec_args a = { .bundle = "." };
 	struct cmd_parser p = { .name = "spec", .usage = spec_usage, .shortopts = "+b:h",
-				.longopts = lo, .on_opt = spec_on_opt, .ctx = &bundle };
-	struct oci_spec_opts opts = { 0 };
+				.longopts = lo, .on_opt = spec_on_opt, .ctx = &a };
+	const char *bundle;
 	struct json_out o;
 	int first, r, dfd;
 
 	r = cmd_parse(&p, argc, argv, &first, e);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
+	bundle = a.bundle;
 	dfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return cell_err_sys(e, "spec: open bundle `%s`", bundle);
@@ -46,7 +65,7 @@ int cmd_spec(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 	}
 	jo_init(&o, 1);
 	r = 0;
-	if (oci_spec_write(&o, &opts) < 0 || o.oom)
+	if (oci_spec_write(&o, &a.opts) < 0 || o.oom)
 		r = cell_err_errno(e, ENOMEM, "spec: format config.json");
 	if (r == 0)
 		r = fs_write_atomic(dfd, "config.json", o.buf, o.len, 0644, e);

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../net/net.h"
 #include "../rootfs/rootfs.h"
 #include "../util/sys.h"
 #include "internal.h"
@@ -92,13 +93,19 @@ static int child_setup(struct ns_child_args *a, char *exe, size_t cap, struct ce
 	struct rootfs_ctx r;
 	int r_ok;
 
-	if (!a->via_intermediate && ns_join(a->join_fd, e) < 0)
-		return -1;
-	if (sync_send(a->sync_fd, SYNC_CHILD_READY, 0) < 0)
-		return cell_err_sys(e, "sync: send child-ready");
+	/* Through an intermediate, its SYNC_INIT_PID is the ready message: a
+	 * second sender on the socket could overtake it. */
+	if (!a->via_intermediate) {
+		if (ns_join(a->join_fd, e) < 0)
+			return -1;
+		if (sync_send(a->sync_fd, SYNC_CHILD_READY, 0) < 0)
+			return cell_err_sys(e, "sync: send child-ready");
+	}
 	if (sync_expect(a->sync_fd, SYNC_PARENT_DONE, NULL, e) < 0)
 		return -1;
 	if ((a->new_flags & CLONE_NEWUSER) && ns_become_root(c->cfg, e) < 0)
+		return -1;
+	if ((a->new_flags & CLONE_NEWNET) && net_loopback_up(e) < 0)
 		return -1;
 	/* Made now, not at clone, so that its root is the container's cgroup. */
 	if (a->new_cgroupns && unshare(CLONE_NEWCGROUP) < 0)

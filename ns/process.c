@@ -125,13 +125,18 @@ static void fill_caps(const struct oci_process *p)
 		[OCI_CAP_INHERITABLE] = CAPNG_INHERITABLE, [OCI_CAP_PERMITTED] = CAPNG_PERMITTED,
 		[OCI_CAP_AMBIENT] = CAPNG_AMBIENT,
 	};
+	/* The kernel only raises an ambient capability that is permitted and
+	 * inheritable; runc skips the others, and so do we. */
+	uint64_t ambient_ok = p->caps[OCI_CAP_PERMITTED] & p->caps[OCI_CAP_INHERITABLE];
 
 	capng_clear(CAPNG_SELECT_ALL);
 	for (int s = 0; s < OCI_CAP_NSETS; s++) {
+		uint64_t want = s == OCI_CAP_AMBIENT ? p->caps[s] & ambient_ok : p->caps[s];
+
 		for (int cap = 0; cap <= oci_cap_last(); cap++) {
 			/* libcap-ng refuses capabilities this kernel lacks: like
 			 * runc, a newer config still runs on an older kernel. */
-			if (p->caps[s] & (1ULL << cap))
+			if (want & (1ULL << cap))
 				capng_update(CAPNG_ADD, types[s], (unsigned)cap);
 		}
 	}
@@ -140,18 +145,17 @@ static void fill_caps(const struct oci_process *p)
 /* Order matters: the bounding set can only be lowered with CAP_SETPCAP in
  * the effective set, which setresuid to a non-root user clears; KEEPCAPS
  * keeps the permitted set across the switch so capset can then set the
- * configured sets. */
+ * configured sets. Without process.capabilities every set is empty, as
+ * with runc. */
 int ns_set_user_caps(const struct oci_process *p, bool userns, struct cell_err *e)
 {
 	const struct oci_user *u = &p->user;
 
-	if (p->has_capabilities) {
-		fill_caps(p);
-		if (capng_apply(CAPNG_SELECT_BOUNDS) < 0)
-			return cell_err_sys(e, "process.capabilities.bounding: drop bounding set");
-		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-			return cell_err_sys(e, "prctl PR_SET_KEEPCAPS");
-	}
+	fill_caps(p);
+	if (capng_apply(CAPNG_SELECT_BOUNDS) < 0)
+		return cell_err_sys(e, "process.capabilities.bounding: drop bounding set");
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return cell_err_sys(e, "prctl PR_SET_KEEPCAPS");
 	/* gid_t and the config's uint32_t are the same type on Linux. */
 	if (sys_setgroups(u->n_additional_gids, (const gid_t *)u->additional_gids) < 0 &&
 	    !(errno == EPERM && userns && u->n_additional_gids == 0))
@@ -160,12 +164,10 @@ int ns_set_user_caps(const struct oci_process *p, bool userns, struct cell_err *
 		return cell_err_sys(e, "process.user.gid: setresgid %u", u->gid);
 	if (sys_setresuid(u->uid, u->uid, u->uid) < 0)
 		return cell_err_sys(e, "process.user.uid: setresuid %u", u->uid);
-	if (p->has_capabilities) {
-		if (capng_apply(CAPNG_SELECT_CAPS | CAPNG_SELECT_AMBIENT) < 0)
-			return cell_err_sys(e, "process.capabilities: capset");
-		if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
-			return cell_err_sys(e, "prctl PR_SET_KEEPCAPS");
-	}
+	if (capng_apply(CAPNG_SELECT_CAPS | CAPNG_SELECT_AMBIENT) < 0)
+		return cell_err_sys(e, "process.capabilities: capset");
+	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		return cell_err_sys(e, "prctl PR_SET_KEEPCAPS");
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return cell_err_sys(e, "process.noNewPrivileges: prctl PR_SET_NO_NEW_PRIVS");
 	if (p->user.has_umask)

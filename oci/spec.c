@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <string.h>
 
 static void strv(struct json_out *o, const char *key, const char *const *v, size_t n)
 {
@@ -83,7 +84,7 @@ static const struct {
 	{ "/sys/fs/cgroup", "cgroup", "cgroup", { "nosuid", "noexec", "nodev", "relatime", "ro" } },
 };
 
-static void write_mounts(struct json_out *o)
+static void write_mounts(struct json_out *o, bool rootless)
 {
 	size_t i, j;
 
@@ -97,8 +98,12 @@ static void write_mounts(struct json_out *o)
 		if (default_mounts[i].opts[0]) {
 			jo_key(o, "options");
 			jo_arr_begin(o);
-			for (j = 0; j < 7 && default_mounts[i].opts[j]; j++)
+			for (j = 0; j < 7 && default_mounts[i].opts[j]; j++) {
+				/* Only the caller's gid is mapped without privilege. */
+				if (rootless && strcmp(default_mounts[i].opts[j], "gid=5") == 0)
+					continue;
 				jo_str(o, default_mounts[i].opts[j]);
+			}
 			jo_arr_end(o);
 		}
 		jo_obj_end(o);
@@ -106,7 +111,19 @@ static void write_mounts(struct json_out *o)
 	jo_arr_end(o);
 }
 
-static void write_linux(struct json_out *o)
+static void write_idmap(struct json_out *o, const char *key, unsigned int host_id)
+{
+	jo_key(o, key);
+	jo_arr_begin(o);
+	jo_obj_begin(o);
+	jo_ki64(o, "containerID", 0);
+	jo_ki64(o, "hostID", host_id);
+	jo_ki64(o, "size", 1);
+	jo_obj_end(o);
+	jo_arr_end(o);
+}
+
+static void write_linux(struct json_out *o, const struct oci_spec_opts *opts)
 {
 	static const char *const namespaces[] = {
 		"pid", "network", "ipc", "uts", "mount", "cgroup",
@@ -136,21 +153,32 @@ static void write_linux(struct json_out *o)
 
 	jo_key(o, "linux");
 	jo_obj_begin(o);
-	jo_key(o, "resources");
-	jo_obj_begin(o);
-	jo_key(o, "devices");
-	jo_arr_begin(o);
-	jo_obj_begin(o);
-	jo_kbool(o, "allow", false);
-	jo_kstr(o, "access", "rwm");
-	jo_obj_end(o);
-	jo_arr_end(o);
-	jo_obj_end(o);
+	if (opts->rootless) {
+		/* No cgroup resources: an unprivileged user has none to set. */
+		write_idmap(o, "uidMappings", opts->uid);
+		write_idmap(o, "gidMappings", opts->gid);
+	} else {
+		jo_key(o, "resources");
+		jo_obj_begin(o);
+		jo_key(o, "devices");
+		jo_arr_begin(o);
+		jo_obj_begin(o);
+		jo_kbool(o, "allow", false);
+		jo_kstr(o, "access", "rwm");
+		jo_obj_end(o);
+		jo_arr_end(o);
+		jo_obj_end(o);
+	}
 	jo_key(o, "namespaces");
 	jo_arr_begin(o);
 	for (i = 0; i < sizeof namespaces / sizeof namespaces[0]; i++) {
 		jo_obj_begin(o);
 		jo_kstr(o, "type", namespaces[i]);
+		jo_obj_end(o);
+	}
+	if (opts->rootless) {
+		jo_obj_begin(o);
+		jo_kstr(o, "type", "user");
 		jo_obj_end(o);
 	}
 	jo_arr_end(o);
@@ -174,8 +202,8 @@ int oci_spec_write(struct json_out *o, const struct oci_spec_opts *opts)
 	jo_kbool(o, "readonly", true);
 	jo_obj_end(o);
 	jo_kstr(o, "hostname", "cell");
-	write_mounts(o);
-	write_linux(o);
+	write_mounts(o, opts->rootless);
+	write_linux(o, opts);
 	jo_obj_end(o);
 	if (o->oom) {
 		errno = ENOMEM;

@@ -16,6 +16,9 @@ struct oci_spec_opts {
 	const char *rootfs;    /* root.path; NULL = "rootfs" */
 	bool terminal;         /* process.terminal */
 	char *const *args;     /* NULL-terminated process.args; NULL = {"sh"} */
+	bool rootless;         /* user namespace mapping host uid/gid to 0, no resources */
+	unsigned int uid;      /* with rootless: the caller's ids */
+	unsigned int gid;
 };
 
 /* Write the document into o (pretty or not as o was initialised; `cell
