@@ -46,7 +46,9 @@ static int child_mounts(struct ns_child_args *a, struct rootfs_ctx *r, struct ce
 		if (sync_expect(a->sync_fd, SYNC_PIVOT, NULL, e) < 0)
 			return -1;
 	}
-	if (rootfs_pivot(r, e) < 0 || rootfs_finalize(r, e) < 0)
+	/* sysctls go in before rootfs_finalize makes /proc/sys read-only. */
+	if (rootfs_pivot(r, e) < 0 || ns_apply_sysctl(c->cfg, e) < 0 ||
+	    rootfs_finalize(r, e) < 0)
 		return -1;
 	return 0;
 }
@@ -59,8 +61,7 @@ static int child_process(struct ns_child_args *a, char *exe, size_t cap, struct 
 	const struct oci_config *cfg = a->c->cfg;
 	const struct oci_process *p = &cfg->process;
 
-	if (ns_set_hostname(cfg, e) < 0 || ns_apply_sysctl(cfg, e) < 0 ||
-	    ns_apply_rlimits(p, e) < 0)
+	if (ns_set_hostname(cfg, e) < 0 || ns_apply_rlimits(p, e) < 0)
 		return -1;
 	if (ns_set_user_caps(p, (a->new_flags & CLONE_NEWUSER) != 0, e) < 0)
 		return -1;
@@ -104,6 +105,8 @@ static int child_setup(struct ns_child_args *a, char *exe, size_t cap, struct ce
 	if (sync_expect(a->sync_fd, SYNC_PARENT_DONE, NULL, e) < 0)
 		return -1;
 	if ((a->new_flags & CLONE_NEWUSER) && ns_become_root(c->cfg, e) < 0)
+		return -1;
+	if (c->cfg->linux_.ns[OCI_NS_USER].path != NULL && ns_become_root_joined(e) < 0)
 		return -1;
 	if ((a->new_flags & CLONE_NEWNET) && net_loopback_up(e) < 0)
 		return -1;

@@ -39,6 +39,7 @@ int ns_apply_sysctl(const struct oci_config *cfg, struct cell_err *e);
 int ns_apply_rlimits(const struct oci_process *p, struct cell_err *e);
 int ns_set_oom_score_adj(const struct oci_process *p, struct cell_err *e);
 int ns_become_root(const struct oci_config *cfg, struct cell_err *e);
+int ns_become_root_joined(struct cell_err *e);
 int ns_set_user_caps(const struct oci_process *p, bool userns, struct cell_err *e);
 int ns_find_exec(const struct oci_process *p, char *out, size_t cap, struct cell_err *e);
 int ns_prepare_fds(int preserve_fds, struct cell_err *e);

@@ -163,9 +163,11 @@ int ns_validate(const struct oci_config *cfg, struct cell_err *e)
 	if (ns_new(l, OCI_NS_USER) && (l->n_uid_mappings == 0 || l->n_gid_mappings == 0))
 		return cell_err_set(e, EINVAL,
 				    "config.json: linux.uidMappings/gidMappings: a new user namespace needs both");
-	if (!ns_new(l, OCI_NS_USER) && (l->n_uid_mappings != 0 || l->n_gid_mappings != 0))
+	/* With a joined user namespace the maps are the namespace's own; podman
+	 * passes them along anyway, so they are accepted and not written. */
+	if (!ns_has(l, OCI_NS_USER) && (l->n_uid_mappings != 0 || l->n_gid_mappings != 0))
 		return cell_err_set(e, EINVAL,
-				    "config.json: linux.uidMappings: given without a new user namespace");
+				    "config.json: linux.uidMappings: given without a user namespace");
 	if ((l->time_boottime.present || l->time_monotonic.present) && !ns_new(l, OCI_NS_TIME))
 		return cell_err_set(e, EINVAL, "config.json: linux.timeOffsets: needs a new time namespace");
 	for (size_t i = 0; i < l->n_sysctl; i++) {

@@ -107,6 +107,7 @@ static bool id_mapped(const struct oci_idmap *m, size_t n, uint32_t id)
 
 /* In a new user namespace the init starts as the overflow id; become the
  * namespace's root so what it creates during set-up is owned by root. */
+/* Root in a new user namespace is known from the config's maps. */
 int ns_become_root(const struct oci_config *cfg, struct cell_err *e)
 {
 	const struct oci_linux *l = &cfg->linux_;
@@ -115,6 +116,19 @@ int ns_become_root(const struct oci_config *cfg, struct cell_err *e)
 		return cell_err_sys(e, "setresgid 0 in the user namespace");
 	if (id_mapped(l->uid_mappings, l->n_uid_mappings, 0) && sys_setresuid(0, 0, 0) < 0)
 		return cell_err_sys(e, "setresuid 0 in the user namespace");
+	return 0;
+}
+
+/* In a joined user namespace the maps are its owner's: try root and stay
+ * as we are where 0 is not mapped (EINVAL), as runc does. Without this,
+ * our host uid shows as the overflow uid and nothing we create can be
+ * owned by it (EOVERFLOW). */
+int ns_become_root_joined(struct cell_err *e)
+{
+	if (sys_setresgid(0, 0, 0) < 0 && errno != EINVAL)
+		return cell_err_sys(e, "setresgid 0 in the joined user namespace");
+	if (sys_setresuid(0, 0, 0) < 0 && errno != EINVAL)
+		return cell_err_sys(e, "setresuid 0 in the joined user namespace");
 	return 0;
 }
 

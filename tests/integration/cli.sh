@@ -120,3 +120,42 @@ test_binary_is_static() {
 	what=$(file -L "$CELL")
 	assert_contains "$what" "statically linked" "file $CELL"
 }
+
+test_log_json_debug_lines() {
+	make_bundle
+	cfg_args true
+	assert_ok "$CELL" --root "$ROOT" --log "$T/log.json" --log-format json --debug run -b "$B" c1
+	assert_eq "" "$ERR" "stderr of a run that logs to a file"
+	[ -s "$T/log.json" ] || fail "nothing written to the --log file"
+	note "$(cat "$T/log.json")"
+	local why
+	why=$(python3 - "$T/log.json" 2>&1 <<-'EOF'
+
+		import json, re, sys
+		lines = [l for l in open(sys.argv[1]).read().split("\n") if l]
+		levels = set()
+		for l in lines:
+		    e = json.loads(l)
+		    assert isinstance(e, dict), l
+		    for k in ("level", "msg", "time"):
+		        assert isinstance(e.get(k), str) and e[k], "no %s in %s" % (k, l)
+		    assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", e["time"]), "time in " + l
+		    levels.add(e["level"])
+		assert "debug" in levels, "no debug line: levels %s" % sorted(levels)
+	EOF
+	) || fail "--log-format json --debug: $why"
+}
+
+test_log_text_error_once_on_stderr() {
+	try "$CELL" --root "$ROOT" --log-format text state nope
+	[ "$RC" != 0 ] || fail "state of an unknown id succeeded"
+	assert_one_line "$ERR" "stderr of --log-format text"
+	assert_match "$ERR" 'does not exist|not found|nope' "stderr of --log-format text"
+	try "$CELL" --root "$ROOT" --log "$T/log.txt" --log-format text --debug state nope
+	[ "$RC" != 0 ] || fail "state of an unknown id succeeded"
+	note "log: $(cat "$T/log.txt")"
+	assert_one_line "$ERR" "stderr with --log FILE --debug"
+	assert_match "$ERR" 'does not exist|not found|nope' "stderr with --log FILE --debug"
+	assert_eq 1 "$(grep -c 'error' "$T/log.txt")" "error lines in the --log file"
+	assert_not_contains "$(head -c 1 "$T/log.txt")" '{' "the text log"
+}

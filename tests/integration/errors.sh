@@ -126,3 +126,99 @@ assert e["msg"], e
 assert e["time"], e
 ' || fail "last log line is not a JSON error: $(tail -n 1 "$T/log.json")"
 }
+
+test_sysctl_not_namespaced() {
+	make_bundle
+	local before
+	before=$(cat /proc/sys/vm/swappiness)
+	cfg 'linux.sysctl={"vm.swappiness":"17"}'
+	cfg_args true
+	broken_bundle_case 'linux\.sysctl\.vm\.swappiness' "error names linux.sysctl.vm.swappiness"
+	assert_eq "$before" "$(cat /proc/sys/vm/swappiness)" "the host's vm.swappiness"
+}
+
+test_sysctl_net_without_netns() {
+	make_bundle
+	ns_del network
+	cfg 'linux.sysctl={"net.ipv4.ip_forward":"1"}'
+	cfg_args true
+	broken_bundle_case 'linux\.sysctl\.net\.ipv4\.ip_forward' "error names linux.sysctl.net.ipv4.ip_forward"
+}
+
+# userns_bundle_case MAPPINGS-JSON PATTERN WHAT: $B with a new user
+# namespace with these uid mappings (and a valid gid map) must be refused
+# cleanly.
+userns_bundle_case() {
+	ns_add user
+	cfg "linux.uidMappings=$1" 'linux.gidMappings=[{"containerID":0,"hostID":100000,"size":65536}]'
+	cfg_args true
+	broken_bundle_case "$2" "$3"
+}
+
+test_uid_mappings_overlap() {
+	make_bundle
+	userns_bundle_case '[{"containerID":0,"hostID":100000,"size":65536},{"containerID":1000,"hostID":300000,"size":10}]' \
+		'linux\.uidMappings\[1\]' "error names linux.uidMappings[1] (containerID ranges overlap)"
+	userns_bundle_case '[{"containerID":0,"hostID":100000,"size":1000},{"containerID":1000,"hostID":100500,"size":10}]' \
+		'linux\.uidMappings\[1\]' "error names linux.uidMappings[1] (hostID ranges overlap)"
+}
+
+test_uid_mappings_size_zero() {
+	make_bundle
+	userns_bundle_case '[{"containerID":0,"hostID":100000,"size":0}]' \
+		'linux\.uidMappings\[0\]' "error names linux.uidMappings[0]"
+}
+
+test_uid_mappings_too_many() {
+	# The kernel takes at most 340 lines in uid_map (user_namespaces(7)).
+	local maps
+	make_bundle
+	maps=$(python3 -c 'import json; print(json.dumps([{"containerID": i, "hostID": 100000 + i, "size": 1} for i in range(341)]))')
+	userns_bundle_case "$maps" 'linux\.uidMappings' "error names linux.uidMappings"
+}
+
+test_uid_mappings_without_user_namespace() {
+	make_bundle
+	ns_del user
+	cfg 'linux.uidMappings=[{"containerID":0,"hostID":100000,"size":65536}]' \
+		'linux.gidMappings=[{"containerID":0,"hostID":100000,"size":65536}]'
+	cfg_args true
+	broken_bundle_case 'linux\.uidMappings.*user namespace' "error names linux.uidMappings"
+}
+
+test_hostname_without_uts_namespace() {
+	make_bundle
+	ns_del uts
+	cfg hostname=box
+	cfg_args true
+	broken_bundle_case '(^|[^.])hostname.*(uts|UTS)' "error names hostname"
+}
+
+test_relative_mount_destination() {
+	make_bundle
+	local n
+	n=$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["mounts"]))' "$B/config.json")
+	add_mount data tmpfs tmpfs
+	cfg_args true
+	broken_bundle_case "mounts\\[$n\\]\\.destination" "error names mounts[$n].destination"
+}
+
+test_exec_not_found_leaves_nothing() {
+	make_bundle
+	cfg_args no-such-command
+	local lines root_before
+	lines=$(wc -l </proc/self/mountinfo)
+	root_before=$(ls -A "$ROOT")
+	broken_bundle_case 'executable file not found in \$PATH' "error of a missing args[0]"
+	assert_contains "$ERR" no-such-command "error names the command"
+	assert_eq "$lines" "$(wc -l </proc/self/mountinfo)" "lines in /proc/self/mountinfo"
+	assert_eq "$root_before" "$(ls -A "$ROOT")" "ls of the --root dir"
+}
+
+test_time_offsets_without_time_namespace() {
+	runtime_lists_ns time || skip "the runtime's features do not list the time namespace"
+	make_bundle
+	cfg 'linux.timeOffsets={"monotonic":{"secs":86400,"nanosecs":0}}'
+	cfg_args true
+	broken_bundle_case 'linux\.timeOffsets' "error names linux.timeOffsets"
+}

@@ -370,3 +370,80 @@ test_concurrent_delete_stopped() {
 	[ "$ok" -ge 1 ] || fail "no concurrent delete succeeded"
 	[ ! -e "$ROOT/c1" ] || fail "state dir left"
 }
+
+test_stopped_container_state_kill_start() {
+	make_bundle
+	cfg_args true
+	ctr_detach c1
+	wait_status c1 stopped
+	local s
+	s=$(ctr_state c1)
+	note "state: $s"
+	assert_eq stopped "$(printf '%s' "$s" | jget status)" "status of a stopped container"
+	assert_eq 0 "$(printf '%s' "$s" | jget pid)" "pid of a stopped container"
+	assert_fail rt kill c1 KILL
+	assert_ne "" "$ERR" "error of kill on a stopped container"
+	assert_fail rt kill c1
+	assert_fail rt start c1
+	assert_ne "" "$ERR" "error of start on a stopped container"
+	assert_eq stopped "$(ctr_status c1)" "status after kill and start"
+	assert_ok rt delete c1
+	[ ! -e "$ROOT/c1" ] || fail "state dir left after delete"
+}
+
+test_start_running_container_fails() {
+	make_bundle
+	cfg_args sleep 600
+	ctr_detach c1
+	local pid
+	pid=$(ctr_pid c1)
+	assert_fail rt start c1
+	assert_ne "" "$ERR" "error of start on a running container"
+	assert_eq running "$(ctr_status c1)" "status after start"
+	assert_eq "$pid" "$(ctr_pid c1)" "pid after start"
+	pid_alive "$pid" || fail "container process died"
+}
+
+test_list_quiet_prints_only_ids() {
+	make_bundle
+	cfg_args sleep 600
+	ctr_create created-one
+	ctr_detach running-one
+	make_bundle "$T/short"
+	B="$T/short"
+	cfg_args true
+	ctr_detach stopped-one
+	wait_status stopped-one stopped
+	assert_ok rt list -q
+	assert_eq "created-one
+running-one
+stopped-one" "$(printf '%s\n' "$OUT" | sort)" "list -q"
+	assert_eq "" "$ERR" "stderr of list -q"
+	assert_eq "" "$(printf '%s\n' "$OUT" | grep -E '[[:space:]]|^$' || true)" "lines of list -q with blanks"
+}
+
+ANNOTATIONS='{"org.cell.one":"1","com.example/key":"value with spaces","org.cell.empty":"","org.cell.json":"{\"a\": [1]}"}'
+
+# check_annotations WHAT: the state JSON on stdin has exactly $ANNOTATIONS.
+check_annotations() {
+	python3 -c '
+import json, sys
+got = json.load(sys.stdin).get("annotations")
+want = json.loads(sys.argv[1])
+sys.exit(0 if got == want else "expected %r, got %r" % (want, got))
+' "$ANNOTATIONS" || fail "annotations in the state of $1"
+}
+
+test_state_shows_annotations() {
+	make_bundle
+	cfg "annotations=$ANNOTATIONS"
+	cfg_args sleep 600
+	ctr_detach c1
+	local s
+	s=$(ctr_state c1)
+	note "state: $s"
+	printf '%s' "$s" | check_annotations "a running container"
+	assert_ok rt kill c1 KILL
+	wait_status c1 stopped
+	ctr_state c1 | check_annotations "a stopped container"
+}

@@ -227,3 +227,102 @@ test_dev_is_not_the_host_dev() {
 	assert_not_contains "$OUT" vda "host block devices in /dev"
 	assert_not_contains "$OUT" kmsg "host /dev/kmsg"
 }
+
+test_mount_noexec_nosuid_nodev() {
+	make_bundle
+	add_mount /noexec tmpfs tmpfs '["noexec","nosuid","nodev","mode=1777"]'
+	add_mount /exec tmpfs tmpfs '["mode=1777"]'
+	cfg_sh 'cp /bin/busybox /noexec/busybox; cp /bin/busybox /exec/busybox
+/exec/busybox echo ran-from-exec; /noexec/busybox echo ran-from-noexec
+grep -E " /(no)?exec " /proc/self/mountinfo; true'
+	ctr_run c1
+	assert_rc 0
+	note "$OUT"
+	assert_contains "$OUT" ran-from-exec "a copy of busybox on a tmpfs without noexec"
+	assert_not_contains "$OUT" ran-from-noexec "a copy of busybox on a noexec tmpfs"
+	assert_match "$ERR" '/noexec/busybox.*[Pp]ermission denied' "error of the exec on noexec"
+	local line
+	line=$(mountinfo_line "$OUT" /noexec)
+	assert_match "$line" '^[^ ]+ [^ ]+ [^ ]+ [^ ]+ /noexec [^ ]*nosuid' "nosuid on /noexec"
+	assert_match "$line" '^[^ ]+ [^ ]+ [^ ]+ [^ ]+ /noexec [^ ]*nodev' "nodev on /noexec"
+	assert_match "$line" '^[^ ]+ [^ ]+ [^ ]+ [^ ]+ /noexec [^ ]*noexec' "noexec on /noexec"
+	line=$(mountinfo_line "$OUT" /exec)
+	assert_match "$line" '^[^ ]+ [^ ]+ [^ ]+ [^ ]+ /exec rw[, ]' "flags of /exec"
+	assert_not_contains "$(printf '%s\n' "$line" | cut -d' ' -f6)" noexec "flags of /exec"
+}
+
+test_tmpfs_size_and_mode() {
+	make_bundle
+	add_mount /small tmpfs tmpfs '["size=1m","mode=700"]'
+	cfg_sh 'stat -c %a /small; df -k /small | tail -n 1
+head -c 2000000 /dev/zero >/small/big 2>/dev/null && echo wrote-2MB; wc -c </small/big'
+	ctr_run c1
+	assert_rc 0
+	note "$OUT"
+	assert_eq 700 "$(printf '%s\n' "$OUT" | sed -n 1p)" "mode of /small"
+	local df
+	df=$(printf '%s\n' "$OUT" | sed -n 2p)
+	assert_eq "1024 /small" "$(printf '%s\n' "$df" | awk '{ print $2, $NF }')" "1K-blocks of /small in df [$df]"
+	assert_not_contains "$OUT" wrote-2MB "a 2 MB write to a 1 MB tmpfs"
+	[ "$(printf '%s\n' "$OUT" | tail -n 1)" -le 1048576 ] || fail "more than 1 MB on /small: $OUT"
+}
+
+test_rbind_includes_submounts() {
+	make_bundle
+	mkdir -p "$T/src/sub"
+	echo top >"$T/src/top"
+	mount -t tmpfs -o size=1m tmpfs "$T/src/sub"
+	echo in-submount >"$T/src/sub/f"
+	add_mount /rb bind "$T/src" '["rbind"]'
+	add_mount /nb bind "$T/src" '["bind"]'
+	cfg_sh 'cat /rb/top /rb/sub/f; cat /nb/top; cat /nb/sub/f 2>/dev/null || echo nb-sub-empty'
+	ctr_run c1
+	umount "$T/src/sub"
+	assert_rc 0
+	assert_eq "top
+in-submount
+top
+nb-sub-empty" "$OUT" "an rbind (with the submount) and a bind (without it)"
+}
+
+# propagation_case PROPAGATION: run a container with this rootfsPropagation
+# whose rootfs is a shared mount the test makes; once it runs, the host
+# mounts a tmpfs on the rootfs's /mnt. Sets OUT to what the container
+# printed: the mountinfo line of /, then the marker file of the host's
+# tmpfs or no-marker.
+propagation_case() {
+	make_bundle
+	share_dir
+	mount --bind "$B/rootfs" "$B/rootfs"
+	mount --make-shared "$B/rootfs"
+	cfg "linux.rootfsPropagation=$1"
+	cfg_sh 'awk "\$5 == \"/\"" /proc/self/mountinfo; touch /shared/ready
+i=0; while [ ! -e /shared/go ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+cat /mnt/marker 2>/dev/null || echo no-marker'
+	ctr_detach c1
+	wait_for 10 test -e "$SHARED/ready" || fail "container did not start: $(cat "$T/c1.err")"
+	# The container's own mounts do not come back to the host.
+	assert_eq "$B/rootfs" "$(mounts_under "$T" | grep "^$B/rootfs" | xargs)" "host mounts under the rootfs"
+	mount -t tmpfs -o size=1m tmpfs "$B/rootfs/mnt"
+	echo host-mount >"$B/rootfs/mnt/marker"
+	touch "$SHARED/go"
+	wait_status c1 stopped
+	umount "$B/rootfs/mnt"
+	umount "$B/rootfs"
+	OUT=$(cat "$T/c1.out")
+	note "$OUT"
+}
+
+test_rootfs_propagation_rslave() {
+	propagation_case rslave
+	assert_match "$(printf '%s\n' "$OUT" | head -n 1)" ' master:[0-9]+' "propagation of / (rslave)"
+	assert_not_contains "$(printf '%s\n' "$OUT" | head -n 1)" ' shared:' "propagation of / (rslave)"
+	assert_eq host-mount "$(printf '%s\n' "$OUT" | tail -n 1)" "a host mount made after start (rslave)"
+}
+
+test_rootfs_propagation_private() {
+	propagation_case private
+	assert_not_contains "$(printf '%s\n' "$OUT" | head -n 1)" ' master:' "propagation of / (private)"
+	assert_not_contains "$(printf '%s\n' "$OUT" | head -n 1)" ' shared:' "propagation of / (private)"
+	assert_eq no-marker "$(printf '%s\n' "$OUT" | tail -n 1)" "a host mount made after start (private)"
+}

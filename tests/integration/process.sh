@@ -223,3 +223,45 @@ test_exec_not_executable() {
 	[ "$RC" != 0 ] || fail "run of a non-executable succeeded"
 	assert_match "$ERR" "[Pp]ermission denied" "error says why"
 }
+
+test_oom_score_adj() {
+	make_bundle
+	local host_before
+	host_before=$(cat /proc/self/oom_score_adj)
+	cfg process.oomScoreAdj=500
+	cfg_sh 'cat /proc/self/oom_score_adj; cat /proc/1/oom_score_adj'
+	ctr_run c1
+	assert_rc 0
+	assert_eq "500
+500" "$OUT" "oom_score_adj of the shell (PID 1) and of its child"
+	assert_eq "$host_before" "$(cat /proc/self/oom_score_adj)" "the caller's oom_score_adj"
+}
+
+test_preserve_fds_write_through() {
+	make_bundle
+	# fds 3 and 4 are passed (--preserve-fds 2): the container writes
+	# through them; fd 5, opened by the caller too, must not be there.
+	cfg_sh 'echo via-3 >&3; echo via-4 >&4; { echo via-5 >&5; } 2>/dev/null && echo 5-open || echo 5-closed'
+	local rc=0
+	rt run -b "$B" --preserve-fds 2 c1 </dev/null >"$T/out" 2>"$T/err" 3>"$T/f3" 4>>"$T/f4" 5>"$T/f5" || rc=$?
+	assert_eq 0 "$rc" "exit code ($(cat "$T/err"))"
+	assert_eq via-3 "$(cat "$T/f3")" "what the container wrote to fd 3"
+	assert_eq via-4 "$(cat "$T/f4")" "what the container wrote to fd 4"
+	assert_eq "" "$(cat "$T/f5")" "fd 5 (not preserved)"
+	assert_eq 5-closed "$(cat "$T/out")" "fd 5 in the container"
+}
+
+test_env_without_path() {
+	make_bundle
+	# The harness's tag stays in the env; PATH goes.
+	cfg 'process.env-=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' 'process.env+=FOO=bar'
+	assert_not_contains "$(cat "$B/config.json")" '"PATH=' "config.json"
+	cfg_args sh -c 'echo "found FOO=$FOO"'
+	ctr_run c1
+	assert_rc 0
+	assert_eq "found FOO=bar" "$OUT" "sh found through the default PATH"
+	cfg_args env
+	ctr_run c1
+	assert_rc 0
+	assert_contains "$OUT" FOO=bar "the container's env"
+}

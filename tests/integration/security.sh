@@ -175,3 +175,38 @@ test_host_files_not_reachable() {
 cell-test
 $root_list" "$OUT" "/ and /proc/1/root/ are the rootfs"
 }
+
+# run --no-pivot moves the rootfs onto / (MS_MOVE) and chroots into it
+# instead of pivot_root. The container must still see the rootfs as / and
+# nothing of the host: not a marker file the test puts in its own
+# directory (under the host's /tmp), neither by its host path nor through
+# "/.." (the chroot's root is the rootfs) nor /proc/1/root; and the one
+# mount at / in its mountinfo is the bundle's rootfs (the host's root
+# mount, still under the chroot, is not listed).
+test_no_pivot_root_is_the_rootfs() {
+	make_bundle
+	local marker="$T/host-marker-$RANDOM"
+	echo host-only >"$marker"
+	touch "$B/rootfs/tmp/rootfs-marker"
+	cfg_sh "ls / | xargs; ls /.. | xargs; ls /proc/1/root/ | xargs; cat /etc/hostname
+cat $marker 2>/dev/null || echo marker-not-visible
+cat /proc/1/root$marker 2>/dev/null || echo marker-not-visible-via-proc
+ls -A /tmp | xargs; awk '\$5 == \"/\" { print \$4 }' /proc/self/mountinfo"
+	ctr_run --no-pivot c1
+	assert_rc 0
+	note "$OUT"
+	local root_list
+	root_list=$(cd "$B/rootfs" && echo *)
+	assert_eq "$root_list
+$root_list
+$root_list
+cell-test
+marker-not-visible
+marker-not-visible-via-proc" "$(printf '%s\n' "$OUT" | head -n 6)" "/, /.., /proc/1/root/, /etc/hostname and the host marker"
+	assert_eq rootfs-marker "$(printf '%s\n' "$OUT" | sed -n 7p)" "/tmp inside is the rootfs's"
+	# The root field is relative to the filesystem holding the bundle.
+	local roots
+	roots=$(printf '%s\n' "$OUT" | sed -n '8,$p')
+	assert_one_line "$roots" "mounts at / in the container's mountinfo"
+	assert_match "$roots" '/bundle/rootfs$' "root of the mount at / in the container's mountinfo"
+}
