@@ -292,7 +292,7 @@ int oci_get_strv(struct oci_ctx *x, size_t v, bool paths, char ***out, size_t *n
 	return 0;
 }
 
-static int get_kv(struct oci_ctx *x, size_t v, struct oci_kv **out, size_t *n)
+int oci_get_kv(struct oci_ctx *x, size_t v, struct oci_kv **out, size_t *n)
 {
 	const struct json_doc *d = x->d;
 	size_t k, i, cnt;
@@ -388,7 +388,7 @@ static int decode_field(struct oci_ctx *x, size_t v, const struct oci_field *f, 
 		return oci_get_strv(x, v, f->type == OF_PATHV, MEMBER(obj, f->off, char **),
 				    MEMBER(obj, f->off_n, size_t));
 	case OF_KV:
-		return get_kv(x, v, MEMBER(obj, f->off, struct oci_kv *),
+		return oci_get_kv(x, v, MEMBER(obj, f->off, struct oci_kv *),
 			      MEMBER(obj, f->off_n, size_t));
 	case OF_RAW:
 		return get_raw(x, v, MEMBER(obj, f->off, char *));
@@ -596,7 +596,7 @@ static int decode_config(struct oci_ctx *x, struct oci_config *c)
  * grows when it does not). */
 static size_t arena_estimate(const struct json_doc *d)
 {
-	size_t i, n = sizeof(struct oci_config) + 64 + d->n_toks * sizeof(void *);
+	size_t i, n = 64 + d->n_toks * sizeof(void *);
 
 	for (i = 0; i < d->n_toks; i++)
 		if (d->toks[i].type == JSON_STRING)
@@ -604,14 +604,17 @@ static size_t arena_estimate(const struct json_doc *d)
 	return n;
 }
 
-struct oci_config *oci_config_parse(const char *buf, size_t len, const char *name,
-				    struct cell_err *e)
+/* Tokenize buf and decode it into a zeroed object of `size` bytes taken
+ * from a new arena, whose address lands in *arena. */
+static void *parse_doc(const char *buf, size_t len, const char *name, size_t size,
+		       int (*decode)(struct oci_ctx *x, void *obj), struct oci_arena **arena,
+		       struct cell_err *e)
 {
 	struct oci_ctx x = { .name = name, .e = e };
 	struct json_tok toks[512]; /* a runc default config has 200 */
 	struct json_doc d;
 	struct oci_arena *a;
-	struct oci_config *c;
+	void *obj;
 
 	if (len > OCI_CONFIG_MAX_SIZE) {
 		cell_err_set(e, 0, "%s: larger than %u MiB", name, OCI_CONFIG_MAX_SIZE >> 20);
@@ -621,24 +624,73 @@ struct oci_config *oci_config_parse(const char *buf, size_t len, const char *nam
 		cell_err_wrap(e, "%s", name);
 		return NULL;
 	}
-	a = arena_new(arena_estimate(&d));
-	c = a ? oci_arena_alloc(a, sizeof *c) : NULL;
-	if (!c) {
+	a = arena_new(arena_estimate(&d) + size);
+	obj = a ? oci_arena_alloc(a, size) : NULL;
+	if (!obj) {
 		arena_free(a);
 		json_doc_free(&d);
 		cell_err_errno(e, ENOMEM, "%s: parse", name);
 		return NULL;
 	}
-	c->arena = a;
 	x.d = &d;
 	x.a = a;
-	x.c = c;
-	if (decode_config(&x, c) < 0) {
+	if (decode(&x, obj) < 0) {
 		arena_free(a);
-		c = NULL;
+		obj = NULL;
+		a = NULL;
 	}
 	json_doc_free(&d);
+	*arena = a;
+	return obj;
+}
+
+static int decode_config_doc(struct oci_ctx *x, void *obj)
+{
+	x->c = obj;
+	return decode_config(x, obj);
+}
+
+struct oci_config *oci_config_parse(const char *buf, size_t len, const char *name,
+				    struct cell_err *e)
+{
+	struct oci_arena *a;
+	struct oci_config *c = parse_doc(buf, len, name, sizeof *c, decode_config_doc, &a, e);
+
+	if (c)
+		c->arena = a;
 	return c;
+}
+
+/* A resources document carries its arena just after the struct. */
+struct resources_doc {
+	struct oci_resources r;
+	struct oci_arena *arena;
+};
+
+static int decode_resources_doc(struct oci_ctx *x, void *obj)
+{
+	if (x->d->toks[0].type != JSON_OBJECT)
+		return oci_ferr(x, "must be a JSON object");
+	return oci_decode_resources(x, 0, obj);
+}
+
+struct oci_resources *oci_resources_parse(const char *buf, size_t len, const char *name,
+					  struct cell_err *e)
+{
+	struct oci_arena *a;
+	struct resources_doc *doc =
+		parse_doc(buf, len, name, sizeof *doc, decode_resources_doc, &a, e);
+
+	if (!doc)
+		return NULL;
+	doc->arena = a;
+	return &doc->r;
+}
+
+void oci_resources_free(struct oci_resources *r)
+{
+	if (r)
+		arena_free(((struct resources_doc *)(void *)r)->arena);
 }
 
 static int too_large(struct cell_err *e)

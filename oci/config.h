@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "../util/err.h"
+#include "resources.h"
 
 #define OCI_CONFIG_MAX_SIZE (4u << 20) /* bytes of config.json we accept */
 
@@ -167,7 +168,7 @@ struct oci_linux {
 	struct oci_time_offset time_monotonic;
 	/* Raw JSON text of sections later modules decode themselves
 	 * (NULL when absent). Points into the arena, NUL-terminated. */
-	char *resources_json;
+	struct oci_resources resources;
 	char *seccomp_json;
 	char *net_devices_json;
 };

@@ -247,7 +247,7 @@ static const struct oci_field linux_fields[] = {
 	OFIELD("cgroupsPath", OF_OPTSTR, struct oci_linux, cgroups_path),
 	OFIELD("mountLabel", OF_OPTSTR, struct oci_linux, mount_label),
 	OFIELD_FN("timeOffsets", lnx_time_offsets),
-	OFIELD("resources", OF_RAW, struct oci_linux, resources_json),
+	OFIELD_FN("resources", oci_parse_resources),
 	OFIELD("seccomp", OF_RAW, struct oci_linux, seccomp_json),
 	OFIELD("netDevices", OF_RAW, struct oci_linux, net_devices_json),
 	OFIELD_END,

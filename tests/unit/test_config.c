@@ -99,8 +99,10 @@ static void runc_spec(void)
 	CHECK(!c->linux_.ns[OCI_NS_CGROUP].present && c->linux_.ns[OCI_NS_PID].path == NULL);
 	CHECK(c->linux_.n_masked_paths == 10 && c->linux_.n_readonly_paths == 5);
 	CHECK_STR(c->linux_.masked_paths[9], "/proc/scsi");
-	CHECK(c->linux_.resources_json && strstr(c->linux_.resources_json, "\"access\": \"rwm\""));
-	CHECK(c->linux_.resources_json && c->linux_.resources_json[0] == '{');
+	CHECK(c->linux_.resources.present && c->linux_.resources.n_devices == 1);
+	CHECK(!c->linux_.resources.devices[0].allow && c->linux_.resources.devices[0].type == 'a');
+	CHECK(c->linux_.resources.devices[0].major == -1 && c->linux_.resources.devices[0].access == 7);
+	CHECK(!c->linux_.resources.has_memory && !c->linux_.resources.has_cpu);
 	CHECK(c->linux_.seccomp_json == NULL && c->linux_.rootfs_propagation == 0);
 	oci_config_free(c);
 	free(text);
@@ -183,7 +185,78 @@ static void linux_fields(const struct oci_config *c)
 	CHECK(l->time_monotonic.present && l->time_monotonic.secs == 172800);
 	CHECK_STR(l->seccomp_json, "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}");
 	CHECK_STR(l->net_devices_json, "{\"eth1\": {\"name\": \"eth0\"}}");
-	CHECK(l->resources_json && strstr(l->resources_json, "\"limit\": 1048576"));
+	CHECK(l->resources.has_memory && l->resources.memory.limit.set);
+	CHECK(l->resources.memory.limit.v == 1048576 && !l->resources.memory.swap.set);
+}
+
+/* Every linux.resources field, through the standalone parser `update -r`
+ * uses. */
+static void resources_fields(void)
+{
+	static const char doc[] =
+		"{\"memory\":{\"limit\":104857600,\"reservation\":52428800,\"swap\":209715200,"
+		"\"kernel\":1,\"kernelTCP\":2,\"swappiness\":18446744073709551615,"
+		"\"disableOOMKiller\":true,\"useHierarchy\":false,\"future\":1},"
+		"\"cpu\":{\"shares\":512,\"quota\":-1,\"period\":100000,\"burst\":5,"
+		"\"realtimeRuntime\":950000,\"realtimePeriod\":1000000,\"cpus\":\"0-1,3\",\"mems\":\"0\",\"idle\":1},"
+		"\"pids\":{\"limit\":-1},"
+		"\"blockIO\":{\"weight\":0,\"leafWeight\":300,"
+		"\"weightDevice\":[{\"major\":8,\"minor\":0,\"weight\":500}],"
+		"\"throttleReadBpsDevice\":[{\"major\":8,\"minor\":0,\"rate\":1048576}],"
+		"\"throttleWriteIOPSDevice\":[{\"major\":8,\"minor\":16,\"rate\":100},{\"major\":7,\"minor\":0,\"rate\":5}]},"
+		"\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":4194304}],"
+		"\"rdma\":{\"mlx5_1\":{\"hcaHandles\":3}},"
+		"\"network\":{\"classID\":1048577,\"priorities\":[{\"name\":\"eth0\",\"priority\":5}]},"
+		"\"unified\":{\"memory.high\":\"max\",\"io.latency\":\"8:0 target=10\"},"
+		"\"devices\":[{\"allow\":false},{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":-1,\"access\":\"rm\"}]}";
+	struct cell_err e = { 0 };
+	struct oci_resources *r = oci_resources_parse(doc, sizeof doc - 1, "resources.json", &e);
+
+	CHECK(r != NULL);
+	if (!r) {
+		printf("# %s\n", e.msg);
+		return;
+	}
+	CHECK(r->present && r->has_memory && r->has_cpu && r->has_pids && r->has_blkio);
+	CHECK(r->memory.limit.set && r->memory.limit.v == 104857600);
+	CHECK(r->memory.reservation.v == 52428800 && r->memory.swap.v == 209715200);
+	CHECK(r->memory.kernel.v == 1 && r->memory.kernel_tcp.v == 2);
+	CHECK(!r->memory.swappiness.set); /* 2^64-1 is Docker's "unset" */
+	CHECK(r->memory.has_disable_oom_killer && r->memory.disable_oom_killer);
+	CHECK(r->memory.has_use_hierarchy && !r->memory.use_hierarchy);
+	CHECK(r->cpu.shares.v == 512 && r->cpu.quota.set && r->cpu.quota.v == -1);
+	CHECK(r->cpu.period.v == 100000 && r->cpu.burst.v == 5 && r->cpu.idle.v == 1);
+	CHECK(r->cpu.rt_runtime.v == 950000 && r->cpu.rt_period.v == 1000000);
+	CHECK_STR(r->cpu.cpus, "0-1,3");
+	CHECK_STR(r->cpu.mems, "0");
+	CHECK(r->pids_limit.set && r->pids_limit.v == -1);
+	CHECK(!r->blkio.weight.set && r->blkio.leaf_weight.v == 300);
+	CHECK(r->blkio.n_weight_devs == 1 && r->blkio.weight_devs[0].major == 8);
+	CHECK(r->blkio.weight_devs[0].weight.v == 500 && !r->blkio.weight_devs[0].leaf_weight.set);
+	CHECK(r->blkio.n_throttle[OCI_THROTTLE_READ_BPS] == 1);
+	CHECK(r->blkio.throttle[OCI_THROTTLE_READ_BPS][0].rate == 1048576);
+	CHECK(r->blkio.n_throttle[OCI_THROTTLE_WRITE_IOPS] == 2);
+	CHECK(r->blkio.throttle[OCI_THROTTLE_WRITE_IOPS][1].major == 7);
+	CHECK(r->blkio.throttle[OCI_THROTTLE_WRITE_IOPS][0].minor == 16);
+	CHECK(r->blkio.n_throttle[OCI_THROTTLE_WRITE_BPS] == 0);
+	CHECK(r->n_hugepages == 1 && r->hugepages[0].limit == 4194304);
+	CHECK_STR(r->hugepages[0].page_size, "2MB");
+	CHECK(r->n_rdma == 1 && r->rdma[0].hca_handles.v == 3 && !r->rdma[0].hca_objects.set);
+	CHECK_STR(r->rdma[0].device, "mlx5_1");
+	CHECK(r->net_class_id.v == 1048577 && r->n_net_prios == 1 && r->net_prios[0].priority == 5);
+	CHECK(r->n_unified == 2);
+	CHECK_STR(r->unified[1].value, "8:0 target=10");
+	CHECK(r->n_devices == 2 && !r->devices[0].allow && r->devices[0].type == 'a');
+	CHECK(r->devices[0].access == 7 && r->devices[1].type == 'c' && r->devices[1].minor == -1);
+	CHECK(r->devices[1].access == 5 && r->devices[1].major == 1);
+	oci_resources_free(r);
+
+	r = oci_resources_parse("[]", 2, "resources.json", &e);
+	CHECK(r == NULL);
+	CHECK_STR(e.msg, "resources.json: must be a JSON object");
+	r = oci_resources_parse("{\"pids\":{\"limit\":\"x\"}}", 22, "r.json", &e);
+	CHECK(r == NULL);
+	CHECK_STR(e.msg, "r.json: pids.limit: must be an integer");
 }
 
 static void full_config(void)
@@ -304,6 +377,38 @@ static const struct {
 	{ C("'linux':{'namespaces':[{'type':'user','path':''}]}"),
 	  "linux.namespaces[0].path: must be an absolute path" },
 	{ C("'linux':{'namespaces':{}}"), "linux.namespaces: must be an array" },
+	{ C("'linux':{'resources':{'memory':{'limit':-2}}}"),
+	  "linux.resources.memory.limit: must be -1 (unlimited) or a byte count" },
+	{ C("'linux':{'resources':{'memory':{'limit':1000,'swap':999}}}"),
+	  "linux.resources.memory.swap: must not be below memory.limit (1000): it limits memory plus swap" },
+	{ C("'linux':{'resources':{'memory':{'swappiness':101}}}"),
+	  "linux.resources.memory.swappiness: must be between 0 and 100" },
+	{ C("'linux':{'resources':{'memory':{'limit':'1G'}}}"),
+	  "linux.resources.memory.limit: must be an integer" },
+	{ C("'linux':{'resources':{'cpu':{'shares':-1}}}"),
+	  "linux.resources.cpu.shares: must be between 0 and 9223372036854775807" },
+	{ C("'linux':{'resources':{'cpu':{'cpus':'0-1;reboot'}}}"),
+	  "linux.resources.cpu.cpus: `0-1;reboot` is not a list of numbers and ranges" },
+	{ C("'linux':{'resources':{'cpu':{'idle':2}}}"),
+	  "linux.resources.cpu.idle: must be between 0 and 1" },
+	{ C("'linux':{'resources':{'blockIO':{'weight':5}}}"),
+	  "linux.resources.blockIO.weight: must be between 10 and 1000" },
+	{ C("'linux':{'resources':{'blockIO':{'throttleReadBpsDevice':[{'major':8,'rate':1}]}}}"),
+	  "linux.resources.blockIO.throttleReadBpsDevice[0].minor: required" },
+	{ C("'linux':{'resources':{'hugepageLimits':[{'pageSize':'2M','limit':1}]}}"),
+	  "linux.resources.hugepageLimits[0].pageSize: `2M` is not a page size such as 2MB or 1GB" },
+	{ C("'linux':{'resources':{'unified':{'../memory.max':'1'}}}"),
+	  "linux.resources.unified[\"../memory.max\"]: `../memory.max` is not a cgroup file name such as memory.high" },
+	{ C("'linux':{'resources':{'unified':{'cgroup.procs':'1'}}}"),
+	  "linux.resources.unified[\"cgroup.procs\"]: `cgroup.procs` is not a resource: cell manages it" },
+	{ C("'linux':{'resources':{'devices':[{'allow':true,'access':'rwx'}]}}"),
+	  "linux.resources.devices[0].access: `rwx`: access is made of r, w and m" },
+	{ C("'linux':{'resources':{'devices':[{'allow':true,'type':'p'}]}}"),
+	  "linux.resources.devices[0].type: `p` is not one of a, c, b" },
+	{ C("'linux':{'resources':{'devices':[{'type':'c'}]}}"),
+	  "linux.resources.devices[0].allow: required" },
+	{ C("'linux':{'resources':{'rdma':{'mlx 5':{'hcaHandles':1}}}}"),
+	  "linux.resources.rdma[\"mlx 5\"]: `mlx 5` is not a valid device name" },
 	{ C("'linux':{'uidMappings':[{'containerID':0,'hostID':1000,'size':0}]}"),
 	  "linux.uidMappings[0].size: must be > 0" },
 	{ C("'linux':{'gidMappings':[{'containerID':0,'size':1}]}"),
@@ -600,6 +705,7 @@ int main(int argc, char **argv)
 		corpus = argv[1];
 	RUN(runc_spec);
 	RUN(full_config);
+	RUN(resources_fields);
 	RUN(minimal_config);
 	RUN(error_messages);
 	RUN(nulls_and_empty);
