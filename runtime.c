@@ -23,6 +23,11 @@ static const struct {
 	{ "list", cmd_list, "list containers" },
 	{ "kill", cmd_kill, "send a signal to a container" },
 	{ "delete", cmd_delete, "remove a container" },
+	{ "pause", cmd_pause, "freeze every process of a container" },
+	{ "resume", cmd_resume, "thaw a paused container" },
+	{ "ps", cmd_ps, "list the processes of a container" },
+	{ "update", cmd_update, "change the resource limits of a running container" },
+	{ "events", cmd_events, "print resource usage (and OOM events) as JSON" },
 	{ "spec", cmd_spec, "write a default config.json" },
 	{ "features", cmd_features, "print the OCI features document" },
 };

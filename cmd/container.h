@@ -28,6 +28,8 @@ struct created {
 	int statefd; /* ROOT/ID, locked */
 	char bundle[4096];
 	char rootfs[4096];
+	bool has_cg;
+	struct cgroup cg;
 };
 
 /* Everything up to the init waiting before exec, state written. On failure

@@ -14,6 +14,7 @@
 #include "../state/state.h"
 #include "../util/log.h"
 #include "container.h"
+#include "opened.h"
 
 static int resolve_paths(const struct create_opts *o, struct created *cr, struct cell_err *e)
 {
@@ -87,8 +88,13 @@ static int save_state(const struct create_opts *o, struct created *cr, struct ce
 
 	log_time_rfc3339(created, sizeof created);
 	s.annotations = annotations_json(cr->cfg);
+	if (cr->has_cg && (s.cgroups = cgroup_state_json(&cr->cg)) == NULL) {
+		free(s.annotations);
+		return cell_err_errno(e, ENOMEM, "write state of `%s`", o->id);
+	}
 	r = state_write(cr->statefd, &s, e);
 	free(s.annotations);
+	free(s.cgroups);
 	return r;
 }
 
@@ -100,6 +106,50 @@ static int open_fifo(struct created *cr, struct cell_err *e)
 	cr->ns.fifo_fd = openat(cr->statefd, STATE_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (cr->ns.fifo_fd < 0)
 		return cell_err_sys(e, "open " STATE_FIFO);
+	return 0;
+}
+
+/* An unprivileged caller without delegated cgroups and without resources
+ * to set runs without cgroups, as runc's rootless mode does. */
+static bool cgroups_optional(const struct oci_config *cfg, int err)
+{
+	return geteuid() != 0 && !cfg->linux_.resources.present &&
+	       (err == EACCES || err == EPERM || err == EROFS);
+}
+
+/* IDs are unique per --root: the default cgroup path of a container under
+ * another root than the default one carries the root's identity. */
+static void root_scope(struct cell_ctx *g, int rootfd, char *buf, size_t cap)
+{
+	struct stat st;
+	uint32_t h = 2166136261u;
+
+	buf[0] = '\0';
+	if (strcmp(g->root, state_default_root()) == 0 || fstat(rootfd, &st) < 0)
+		return;
+	for (size_t i = 0; i < sizeof st.st_dev + sizeof st.st_ino; i++) {
+		unsigned char b = i < sizeof st.st_dev ? ((unsigned char *)&st.st_dev)[i] :
+			((unsigned char *)&st.st_ino)[i - sizeof st.st_dev];
+
+		h = (h ^ b) * 16777619u;
+	}
+	snprintf(buf, cap, "r-%08x", h);
+}
+
+static int make_cgroups(struct cell_ctx *g, const struct create_opts *o, struct created *cr,
+			struct cell_err *e)
+{
+	const struct oci_linux *l = &cr->cfg->linux_;
+	char scope[16];
+
+	root_scope(g, cr->rootfd, scope, sizeof scope);
+	if (cgroup_detect(&cr->cg, e) < 0 ||
+	    cgroup_set_path(&cr->cg, l->cgroups_path, scope, o->id, e) < 0)
+		return -1;
+	if (cgroup_create(&cr->cg, &l->resources, e) < 0)
+		return cgroups_optional(cr->cfg, e->errnum) ? 0 : -1;
+	cr->has_cg = true;
+	cr->ns.cg = &cr->cg;
 	return 0;
 }
 
@@ -125,6 +175,8 @@ int container_create(struct cell_ctx *g, const struct create_opts *o, struct cre
 	cr->ns.preserve_fds = o->preserve_fds;
 	cr->ns.no_pivot = o->no_pivot;
 	cr->ns.child_sigmask = o->sigmask;
+	if (make_cgroups(g, o, cr, e) < 0)
+		goto fail_state;
 	if (ns_spawn(&cr->ns, e) < 0)
 		goto fail_state;
 	if (save_state(o, cr, e) < 0 ||
@@ -145,6 +197,9 @@ void container_destroy(struct created *cr, const char *id)
 	struct cell_err ignored;
 
 	ns_abort(&cr->ns);
+	if (cr->has_cg)
+		container_remove_cgroups(&cr->cg, &ignored);
+	cr->has_cg = false;
 	/* Only a directory we claimed: an EEXIST claim belongs to another. */
 	if (cr->rootfd >= 0 && cr->statefd >= 0)
 		state_remove(cr->rootfd, id, cr->statefd, &ignored);
@@ -163,6 +218,8 @@ void created_close(struct created *cr)
 			close(*fds[i]);
 		*fds[i] = -1;
 	}
+	if (cr->has_cg)
+		cgroup_close(&cr->cg);
 	if (cr->cfg != NULL)
 		oci_config_free(cr->cfg);
 	cr->cfg = NULL;

@@ -9,47 +9,7 @@
 #include "../state/state.h"
 #include "../util/cleanup.h"
 #include "../util/sys.h"
-#include "cmd.h"
-
-/* An opened container: locked state dir, parsed state, live status. */
-struct opened {
-	int rootfd;
-	int dirfd;
-	int pidfd;
-	struct state s;
-	enum state_status status;
-};
-
-static int open_container(struct cell_ctx *g, const char *id, bool exclusive, struct opened *o,
-			  struct cell_err *e)
-{
-	memset(o, 0, sizeof *o);
-	o->dirfd = o->pidfd = -1;
-	o->rootfd = cmd_open_root(g, false, e);
-	if (o->rootfd < 0) {
-		if (e->errnum == ENOENT)
-			cell_err_set(e, ENOENT, "container `%s` does not exist", id);
-		return -1;
-	}
-	o->dirfd = state_open(o->rootfd, id, exclusive, e);
-	if (o->dirfd < 0 || state_read(o->dirfd, &o->s, e) < 0) {
-		if (o->dirfd >= 0)
-			cell_err_wrap(e, "container `%s`", id);
-		return -1;
-	}
-	o->status = state_status(o->dirfd, &o->s, &o->pidfd);
-	return 0;
-}
-
-static void close_container(struct opened *o)
-{
-	int fds[] = { o->pidfd, o->dirfd, o->rootfd };
-
-	for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	state_free(&o->s);
-}
+#include "opened.h"
 
 static const char start_usage[] =
 	"Usage: cell start ID\n"
@@ -125,7 +85,9 @@ int cmd_kill(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 		cell_err_set(e, ESRCH, "container `%s` is not running", o.s.id);
 		goto fail;
 	}
-	if (all)
+	if (all && o.has_cg)
+		r = cgroup_signal_all(&o.cg, sig, e);
+	else if (all)
 		r = ns_signal_all(o.s.pid, o.pidfd, sig, e);
 	else if ((r = sys_pidfd_send_signal(o.pidfd, sig, NULL, 0)) < 0)
 		cell_err_sys(e, "kill `%s`: signal %d", o.s.id, sig);
@@ -174,13 +136,16 @@ int cmd_delete(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 		}
 	}
 	if (o.status != STATUS_STOPPED) {
-		if (ns_signal_all(o.s.pid, o.pidfd, SIGKILL, e) < 0)
+		if ((o.has_cg ? cgroup_signal_all(&o.cg, SIGKILL, e) :
+				ns_signal_all(o.s.pid, o.pidfd, SIGKILL, e)) < 0)
 			goto fail;
 		if (ns_wait_exit(o.pidfd, 10000) < 0) {
 			cell_err_set(e, ETIMEDOUT, "delete `%s`: init %d did not exit after SIGKILL", id, o.s.pid);
 			goto fail;
 		}
 	}
+	if (o.has_cg && container_remove_cgroups(&o.cg, e) < 0)
+		goto fail;
 	if (state_remove(o.rootfd, id, o.dirfd, e) < 0)
 		goto fail;
 	close_container(&o);

@@ -9,7 +9,7 @@
 
 #include "../oci/json.h"
 #include "../state/state.h"
-#include "cmd.h"
+#include "opened.h"
 
 /* The OCI state object (plus runc's rootfs/created/owner). */
 static void write_state(struct json_out *o, const struct state *s, enum state_status st)
@@ -54,7 +54,7 @@ int cmd_state(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 	r = state_read(dirfd, &s, e);
 	if (r == 0) {
 		jo_init(&o, 1);
-		write_state(&o, &s, state_status(dirfd, &s, NULL));
+		write_state(&o, &s, container_status(dirfd, &s, NULL, NULL));
 		state_free(&s);
 		r = cmd_print_json(&o, e);
 	}
@@ -112,7 +112,7 @@ static size_t collect(int rootfd, struct list_row **rows)
 		if (fd < 0)
 			continue;
 		if (state_read(fd, &row.s, &ignored) == 0) {
-			row.st = state_status(fd, &row.s, NULL);
+			row.st = container_status(fd, &row.s, NULL, NULL);
 			if (n == cap) {
 				struct list_row *nr = realloc(*rows, (cap = cap ? cap * 2 : 16) * sizeof *nr);
 

@@ -13,6 +13,7 @@
 #include "../state/state.h"
 #include "../util/sys.h"
 #include "container.h"
+#include "opened.h"
 
 static const char run_usage[] =
 	"Usage: cell run [OPTIONS] ID\n"
@@ -114,8 +115,12 @@ int cmd_run(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 	flock(cr.statefd, LOCK_UN);
 	r = wait_forwarding(&cr.ns, &fwd, e);
 	/* Unless `delete` removed it meanwhile (and the ID may be reused). */
-	if (flock(cr.statefd, LOCK_EX) == 0 && fstat(cr.statefd, &st) == 0 && st.st_nlink > 0)
+	if (flock(cr.statefd, LOCK_EX) == 0 && fstat(cr.statefd, &st) == 0 && st.st_nlink > 0) {
+		if (cr.has_cg)
+			container_remove_cgroups(&cr.cg, &ignored);
+		cr.has_cg = false;
 		state_remove(cr.rootfd, o.id, cr.statefd, &ignored);
+	}
 	if (r < 0)
 		ns_abort(&cr.ns);
 	created_close(&cr);

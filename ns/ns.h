@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "../cgroup/cgroup.h"
 #include "../oci/config.h"
 #include "../util/err.h"
 
@@ -20,6 +21,7 @@ struct ns_container {
 	int preserve_fds;   /* fds 3 .. 3+N-1 are passed to the container */
 	bool no_pivot;
 	const sigset_t *child_sigmask; /* mask the user's program starts with; NULL: inherited */
+	struct cgroup *cg;             /* made by the caller; the init is placed in it */
 
 	/* Outputs of ns_spawn. */
 	pid_t pid;

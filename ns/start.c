@@ -45,18 +45,34 @@ static void reap(pid_t pid)
 		;
 }
 
+/* On cgroup v2 the child starts in its cgroup (CLONE_INTO_CGROUP, 5.7):
+ * no write to cgroup.procs, no window outside its limits. */
 static pid_t clone_child(struct ns_child_args *a, int *pidfd, struct cell_err *e)
 {
 	struct clone_args ca = { .exit_signal = SIGCHLD };
+	struct cgroup *cg = a->c->cg;
+	int cgfd = cg ? cgroup_clone_fd(cg) : -1;
 	long pid;
 
 	if (!a->via_intermediate) {
 		ca.flags = a->new_flags | CLONE_PIDFD;
 		ca.pidfd = (uint64_t)(uintptr_t)pidfd;
 	}
+	if (cgfd >= 0) {
+		ca.flags |= CLONE_INTO_CGROUP;
+		ca.cgroup = (uint64_t)cgfd;
+	}
 	pid = sys_clone3(&ca);
+	if (pid < 0 && cgfd >= 0 && (errno == EINVAL || errno == E2BIG)) {
+		ca.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
+		ca.cgroup = 0;
+		cgfd = -1;
+		pid = sys_clone3(&ca);
+	}
 	if (pid < 0)
 		return cell_err_sys(e, "clone3 container init");
+	if (pid > 0 && cg)
+		cg->in_clone = cgfd >= 0;
 	if (pid == 0) {
 		if (a->via_intermediate)
 			ns_intermediate_main(a);
@@ -90,7 +106,9 @@ static int drive_stages(struct ns_container *c, const struct ns_child_args *a, s
 		return -1;
 	if ((a->new_flags & CLONE_NEWUSER) && idmap_write(c->pid, cfg, e) < 0)
 		return -1;
-	/* cgroups (issue 3) and network (issue 4) are set up here. */
+	if (c->cg && cgroup_attach(c->cg, c->pid, e) < 0)
+		return -1;
+	/* Network (issue 4) is set up here. */
 	if (sync_send(c->sync_fd, SYNC_PARENT_DONE, 0) < 0)
 		return cell_err_sys(e, "sync: send parent-done");
 	if (cfg->n_hooks[OCI_HOOK_CREATE_RUNTIME] > 0 || cfg->n_hooks[OCI_HOOK_CREATE_CONTAINER] > 0) {

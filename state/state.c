@@ -175,6 +175,10 @@ int state_write(int dirfd, const struct state *s, struct cell_err *e)
 		jo_key(&o, "annotations");
 		jo_raw(&o, s->annotations, strlen(s->annotations));
 	}
+	if (s->cgroups != NULL) {
+		jo_key(&o, "cgroups");
+		jo_raw(&o, s->cgroups, strlen(s->cgroups));
+	}
 	jo_obj_end(&o);
 	if (o.oom) {
 		jo_free(&o);
@@ -194,6 +198,23 @@ static char *state_str(const struct json_doc *d, size_t key_val, char **pool)
 		return NULL;
 	json_str_decode(d, key_val, s);
 	*pool += strlen(s) + 1;
+	return s;
+}
+
+/* The JSON text of member value v, kept as is for its module. */
+static char *state_raw(const struct json_doc *d, const char *text, size_t v, enum json_type t,
+		       char **pool)
+{
+	size_t start, end;
+	char *s = *pool;
+
+	if (v == 0 || d->toks[v].type != t)
+		return NULL;
+	start = d->toks[v].start;
+	end = d->toks[v].end;
+	memcpy(s, text + start, end - start);
+	s[end - start] = '\0';
+	*pool += end - start + 1;
 	return s;
 }
 
@@ -224,7 +245,7 @@ int state_read(int dirfd, struct state *s, struct cell_err *e)
 		return cell_err_set(e, EINVAL, STATE_FILE ": not an object");
 	}
 	/* Decoded strings are never longer than their JSON text. */
-	s->buf = pool = malloc(len + 8);
+	s->buf = pool = malloc(len + 16);
 	if (pool == NULL) {
 		json_doc_free(&d);
 		return cell_err_sys(e, "read " STATE_FILE);
@@ -239,14 +260,8 @@ int state_read(int dirfd, struct state *s, struct cell_err *e)
 	v = json_obj_get(&d, 0, "pidStart");
 	if (v != 0 && json_get_u64(&d, v, &u) == 0)
 		s->pid_start = u;
-	v = json_obj_get(&d, 0, "annotations");
-	if (v != 0 && d.toks[v].type == JSON_OBJECT) {
-		size_t start = d.toks[v].start, end = d.toks[v].end;
-
-		s->annotations = pool;
-		memcpy(pool, text + start, end - start);
-		pool[end - start] = '\0';
-	}
+	s->annotations = state_raw(&d, text, json_obj_get(&d, 0, "annotations"), JSON_OBJECT, &pool);
+	s->cgroups = state_raw(&d, text, json_obj_get(&d, 0, "cgroups"), JSON_ARRAY, &pool);
 	json_doc_free(&d);
 	if (s->id == NULL || s->pid <= 0) {
 		state_free(s);

@@ -30,6 +30,7 @@ struct state {
 	char *rootfs;
 	char *created;        /* RFC 3339 */
 	char *annotations;    /* raw JSON object text, or NULL */
+	char *cgroups;        /* raw JSON array from cgroup_state_json, or NULL */
 	uint32_t owner;       /* uid that created it */
 	int64_t preserve_fds; /* for reference by exec later */
 	char *buf;            /* backing storage of the strings above */

@@ -263,6 +263,21 @@ userns_map() {
 	chown -R 100000:100000 "$B/rootfs"
 }
 
+# expect_clean_failure ID PATTERN [WHAT]: after a failed `run` of ID (RC,
+# ERR set by ctr_run), check the error and that nothing is left. BEFORE
+# must hold the mounts_snapshot from before the run.
+expect_clean_failure() {
+	local id=$1 pattern=$2 what=${3:-error}
+	[ "$RC" != 0 ] || fail "run succeeded; expected an error matching /$pattern/"
+	[ "$RC" -lt 128 ] || fail "the runtime died with $RC: $ERR"
+	assert_match "$ERR" "$pattern" "$what"
+	assert_one_line "$ERR"
+	[ ! -e "$ROOT/$id" ] || fail "state dir $ROOT/$id left behind"
+	assert_eq absent "$(ctr_status "$id")" "status"
+	assert_eq "" "$(leftover_procs)" "processes left behind"
+	assert_eq "$BEFORE" "$(mounts_snapshot)" "host mount table"
+}
+
 # --------------------------------------------------------------------
 # Host-side probes.
 

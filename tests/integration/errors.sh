@@ -2,21 +2,6 @@
 # Broken bundles and bad requests: a one-line error naming the problem, and
 # nothing left behind (no state dir, no mount, no process).
 
-# expect_clean_failure ID PATTERN [WHAT]: after a failed `run` of ID (RC,
-# ERR set by ctr_run), check the error and that nothing is left. BEFORE
-# must hold the mounts_snapshot from before the run.
-expect_clean_failure() {
-	local id=$1 pattern=$2 what=${3:-error}
-	[ "$RC" != 0 ] || fail "run succeeded; expected an error matching /$pattern/"
-	[ "$RC" -lt 128 ] || fail "the runtime died with $RC: $ERR"
-	assert_match "$ERR" "$pattern" "$what"
-	assert_one_line "$ERR"
-	[ ! -e "$ROOT/$id" ] || fail "state dir $ROOT/$id left behind"
-	assert_eq absent "$(ctr_status "$id")" "status"
-	assert_eq "" "$(leftover_procs)" "processes left behind"
-	assert_eq "$BEFORE" "$(mounts_snapshot)" "host mount table"
-}
-
 # Both `create` and `run` must fail the same way.
 broken_bundle_case() { # PATTERN WHAT
 	BEFORE=$(mounts_snapshot)

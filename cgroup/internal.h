@@ -1,0 +1,53 @@
+/* Private to cgroup/. */
+#ifndef CELL_CGROUP_INTERNAL_H
+#define CELL_CGROUP_INTERNAL_H
+
+#include "../oci/config.h"
+#include "cgroup.h"
+
+/* Controllers a v2 cgroup.subtree_control can enable (freezing, device
+ * filtering and cpu.stat are built into cgroup2). */
+#define CG_V2_ENABLEABLE                                                                  \
+	((1u << CG_CPU) | (1u << CG_CPUSET) | (1u << CG_MEMORY) | (1u << CG_PIDS) |       \
+	 (1u << CG_BLKIO) | (1u << CG_HUGETLB) | (1u << CG_RDMA) | (1u << CG_MISC))
+
+uint32_t cg_v2_ctrls(int dirfd);
+
+/* Controllers the resources need. */
+uint32_t cg_needed_ctrls(const struct oci_resources *r);
+
+/* Write value to dirfd/file; errors name the field, file and cgroup. */
+int cg_write(int dirfd, const char *file, const char *value, const char *field,
+	     struct cell_err *e);
+int cg_write_i64(int dirfd, const char *file, int64_t v, const char *field, struct cell_err *e);
+
+/* Read a small file into buf (NUL-terminated); -1 with errno on failure. */
+ssize_t cg_read(int dirfd, const char *file, char *buf, size_t cap);
+
+/* The version-specific resource writers; fd is the container's cgroup in
+ * the hierarchy of the controller, field prefixes errors. */
+struct cg_apply_ops {
+	int (*memory)(int fd, const struct oci_res_memory *m, const char *field, struct cell_err *e);
+	int (*cpu)(int fd, const struct oci_res_cpu *c, const char *field, struct cell_err *e);
+	int (*cpuset)(int fd, const struct oci_res_cpu *c, const char *field, struct cell_err *e);
+	int (*pids)(int fd, int64_t limit, const char *field, struct cell_err *e);
+	int (*blkio)(int fd, const struct oci_res_blkio *b, const char *field, struct cell_err *e);
+	int (*hugetlb)(int fd, const struct oci_res_hugepage *h, const char *field, struct cell_err *e);
+	int (*rdma)(int fd, const struct oci_res_rdma *r, const char *field, struct cell_err *e);
+};
+
+extern const struct cg_apply_ops cg_v1_ops, cg_v2_ops;
+
+/* The v1 -> v2 weight conversions runc and crun use. */
+int64_t cg_shares_to_weight(int64_t shares);
+int64_t cg_blkio_to_io_weight(int64_t weight);
+
+/* Writers whose files are the same on both versions. */
+int cg_cpuset(int fd, const struct oci_res_cpu *c, const char *field, struct cell_err *e);
+int cg_pids(int fd, int64_t limit, const char *field, struct cell_err *e);
+int cg_rdma(int fd, const struct oci_res_rdma *r, const char *field, struct cell_err *e);
+
+/* "major:minor" of a device entry. */
+#define CG_DEV_FMT "%lld:%lld"
+
+#endif

@@ -1,0 +1,493 @@
+/* Making, entering and removing a container's cgroup directories. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+#include "internal.h"
+
+/* ---- paths ---- */
+
+/* Append src to dst ("/a" + "b/c" -> "/a/b/c"), refusing "." and ".."
+ * components: a cgroup path must stay below its base. */
+static int path_append(char *dst, size_t cap, const char *src, struct cell_err *e)
+{
+	size_t len = strlen(dst);
+
+	for (const char *p = src; *p;) {
+		size_t n;
+
+		p += strspn(p, "/");
+		n = strcspn(p, "/");
+		if (n == 0)
+			break;
+		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return cell_err_set(e, EINVAL, "linux.cgroupsPath: `%s`: `.` and `..` are not allowed", src);
+		if (len + 1 + n >= cap)
+			return cell_err_set(e, ENAMETOOLONG, "linux.cgroupsPath: `%s` is too long", src);
+		dst[len++] = '/';
+		memcpy(dst + len, p, n);
+		len += n;
+		dst[len] = '\0';
+		p += n;
+	}
+	return 0;
+}
+
+/* systemd's "slice:prefix:name" as a cgroupfs path: "a-b.slice" lives in
+ * "a.slice/a-b.slice", the container in "prefix-name.scope". */
+static int systemd_path(const char *spec, char *out, size_t cap, struct cell_err *e)
+{
+	const char *c1 = strchr(spec, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	char slice[256], unit[512];
+	size_t sl;
+	int n;
+
+	if (c2 == NULL || strchr(c2 + 1, ':') != NULL || c2[1] == '\0')
+		return cell_err_set(e, EINVAL, "linux.cgroupsPath: `%s` is not slice:prefix:name", spec);
+	sl = (size_t)(c1 - spec);
+	if (sl == 0) {
+		strcpy(slice, "system.slice");
+		sl = strlen(slice);
+	} else if (sl < sizeof slice) {
+		memcpy(slice, spec, sl);
+		slice[sl] = '\0';
+	} else {
+		return cell_err_set(e, ENAMETOOLONG, "linux.cgroupsPath: `%s` is too long", spec);
+	}
+	if (sl < 7 || strcmp(slice + sl - 6, ".slice") != 0 || strchr(slice, '/'))
+		return cell_err_set(e, EINVAL, "linux.cgroupsPath: `%s`: `%s` is not a slice name", spec, slice);
+	out[0] = '\0';
+	/* Every dash-separated prefix of the slice name is a parent slice. */
+	for (const char *d = slice; (d = strchr(d, '-')) != NULL; d++) {
+		char parent[256];
+
+		snprintf(parent, sizeof parent, "%.*s.slice", (int)(d - slice), slice);
+		if (path_append(out, cap, parent, e) < 0)
+			return -1;
+	}
+	if (path_append(out, cap, slice, e) < 0)
+		return -1;
+	if (c2 == c1 + 1)
+		n = snprintf(unit, sizeof unit, "%s", c2 + 1);
+	else
+		n = snprintf(unit, sizeof unit, "%.*s-%s.scope", (int)(c2 - c1 - 1), c1 + 1, c2 + 1);
+	if ((size_t)n >= sizeof unit)
+		return cell_err_set(e, ENAMETOOLONG, "linux.cgroupsPath: `%s` is too long", spec);
+	return path_append(out, cap, unit, e);
+}
+
+/* Does the controller list of a /proc/self/cgroup line ("cpu,cpuacct",
+ * "name=systemd", "") describe hierarchy h? */
+static bool own_line_matches(const struct cg_hier *h, const char *ctrls)
+{
+	uint32_t m = 0;
+
+	if (h->version == 2)
+		return ctrls[0] == '\0';
+	if (strcmp(ctrls, "name=systemd") == 0)
+		return h->ctrls == 0;
+	for (const char *p = ctrls; *p;) {
+		size_t n = strcspn(p, ",");
+
+		for (int c = 0; c < CG_NCTRL; c++)
+			if (strlen(cgroup_ctrl_name(c, 1)) == n && !memcmp(p, cgroup_ctrl_name(c, 1), n))
+				m |= 1u << c;
+		p += n + (p[n] == ',');
+	}
+	return m != 0 && m == h->ctrls;
+}
+
+/* Relative paths are below the caller's own cgroup in each hierarchy. */
+static int own_bases(struct cgroup *cg, struct cell_err *e)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+
+	if (fs_read_file(AT_FDCWD, "/proc/self/cgroup", 1 << 20, &buf, &len, e) < 0)
+		return cell_err_wrap(e, "linux.cgroupsPath");
+	for (char *line = buf, *next; line && *line; line = next) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (c2 == NULL)
+			continue;
+		*c2 = '\0';
+		for (size_t i = 0; i < cg->n; i++)
+			if (own_line_matches(&cg->h[i], c1 + 1) &&
+			    path_append(cg->h[i].path, sizeof cg->h[i].path, c2 + 1, e) < 0)
+				return -1;
+	}
+	return 0;
+}
+
+int cgroup_set_path(struct cgroup *cg, const char *cgroups_path, const char *scope,
+		    const char *id, struct cell_err *e)
+{
+	char rel[CG_PATH_MAX] = "";
+
+	for (size_t i = 0; i < cg->n; i++)
+		cg->h[i].path[0] = '\0';
+	if (cgroups_path == NULL) {
+		if (path_append(rel, sizeof rel, "cell", e) < 0 ||
+		    path_append(rel, sizeof rel, scope ? scope : "", e) < 0 ||
+		    path_append(rel, sizeof rel, id, e) < 0)
+			return -1;
+	} else if (cgroups_path[0] != '/' && strchr(cgroups_path, ':') != NULL) {
+		if (systemd_path(cgroups_path, rel, sizeof rel, e) < 0)
+			return -1;
+	} else {
+		if (cgroups_path[0] != '/' && own_bases(cg, e) < 0)
+			return -1;
+		if (path_append(rel, sizeof rel, cgroups_path, e) < 0)
+			return -1;
+	}
+	/* /cell is shared by every container with a default path: each
+	 * removes it when it is the last one there. */
+	cg->default_path = cgroups_path == NULL;
+	if (rel[0] == '\0')
+		return cell_err_set(e, EINVAL, "linux.cgroupsPath: `%s`: the container cannot use a root cgroup",
+				    cgroups_path ? cgroups_path : "");
+	for (size_t i = 0; i < cg->n; i++)
+		if (path_append(cg->h[i].path, sizeof cg->h[i].path, rel, e) < 0)
+			return -1;
+	return 0;
+}
+
+static int path_depth(const char *p)
+{
+	int n = 0;
+
+	while (*(p += strspn(p, "/"))) {
+		p += strcspn(p, "/");
+		n++;
+	}
+	return n;
+}
+
+static int full_path(const struct cg_hier *h, char *buf, size_t cap)
+{
+	return (size_t)snprintf(buf, cap, "%s%s", h->mnt, h->path) < cap ? 0 : -1;
+}
+
+/* ---- creating ---- */
+
+/* A new v1 cpuset starts with no CPUs and no memory nodes, and refuses
+ * tasks until it has some: give it its parent's. */
+static int cpuset_inherit_up(const struct cg_hier *h, int child, struct cell_err *e)
+{
+	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+	_cleanup_close_ int parent = openat(child, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char buf[4096];
+
+	if (parent < 0)
+		return cell_err_sys(e, "cgroup `%s%s`: open parent", h->mnt, h->path);
+	for (size_t i = 0; i < 2; i++) {
+		if (cg_read(parent, files[i], buf, sizeof buf) < 0)
+			return cell_err_sys(e, "cgroup `%s%s`: read parent %s", h->mnt, h->path, files[i]);
+		if (cg_write(child, files[i], buf, NULL, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The controllers enabled in dirfd's cgroup.subtree_control. */
+static uint32_t v2_enabled(int dirfd)
+{
+	char cur[512];
+	uint32_t have = 0;
+
+	if (cg_read(dirfd, "cgroup.subtree_control", cur, sizeof cur) < 0)
+		return 0;
+	for (int c = 0; c < CG_NCTRL; c++) {
+		const char *name = cgroup_ctrl_name(c, 2), *p = cur;
+		size_t l = strlen(name);
+
+		while ((p = strstr(p, name)) != NULL) {
+			if ((p == cur || p[-1] == ' ') && (p[l] == ' ' || p[l] == '\n' || !p[l]))
+				have |= 1u << c;
+			p += l;
+		}
+	}
+	return have;
+}
+
+/* Enable in dirfd's cgroup.subtree_control what the level below needs;
+ * returns what the level below then has. Only what is missing is written,
+ * so a level we did not make changes only when the container needs a
+ * controller it does not offer yet. */
+static int v2_enable(int dirfd, uint32_t want, uint32_t *now, const char *path,
+		     struct cell_err *e)
+{
+	uint32_t have = v2_enabled(dirfd);
+	char line[256];
+	size_t n = 0;
+
+	*now = have;
+	want &= ~have;
+	for (int c = 0; c < CG_NCTRL; c++)
+		if (want & (1u << c))
+			n += (size_t)snprintf(line + n, sizeof line - n, "%s+%s", n ? " " : "",
+					      cgroup_ctrl_name(c, 2));
+	if (n == 0)
+		return 0;
+	if (cg_write(dirfd, "cgroup.subtree_control", line, NULL, e) < 0)
+		return cell_err_wrap(e, "enable controllers for `%s`", path);
+	*now = have | want;
+	return 0;
+}
+
+/* Undo walk_create's mkdirs after a failure: the `made` deepest of the
+ * first `walked` components of h->path. */
+static void unmake(const struct cg_hier *h, int walked, int made)
+{
+	char path[PATH_MAX];
+	int depth = 0;
+	size_t len = strlen(h->mnt);
+
+	if (full_path(h, path, sizeof path) < 0)
+		return;
+	/* Cut path after `walked` components. */
+	for (char *p = path + len; *p; depth++) {
+		p += strspn(p, "/");
+		p += strcspn(p, "/");
+		if (depth + 1 == walked) {
+			*p = '\0';
+			break;
+		}
+	}
+	for (int k = 0; k < made; k++) {
+		char *slash;
+
+		if (rmdir(path) < 0)
+			return;
+		slash = strrchr(path, '/');
+		if (slash == NULL || slash <= path + len)
+			return;
+		*slash = '\0';
+	}
+}
+
+/* Walk h->path from the hierarchy root, making what is missing, and keep
+ * the fd of the last component. */
+static int walk_create(struct cg_hier *h, uint32_t need, struct cell_err *e)
+{
+	_cleanup_close_ int cur = open(h->mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	uint32_t avail = h->ctrls & CG_V2_ENABLEABLE;
+	char comp[NAME_MAX + 1];
+	const char *p = h->path;
+	int walked = 0;
+
+	if (cur < 0)
+		return cell_err_sys(e, "open cgroup hierarchy `%s`", h->mnt);
+	h->created = 0;
+	while (*(p += strspn(p, "/"))) {
+		size_t n = strcspn(p, "/");
+		int next;
+
+		if (n > NAME_MAX) {
+			cell_err_set(e, ENAMETOOLONG, "cgroup path `%s`", h->path);
+			goto fail;
+		}
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		p += n;
+		/* Below a level we made, everything it offers; above, only
+		 * what the container needs. */
+		if (h->version == 2 &&
+		    v2_enable(cur, h->created ? avail : need & avail, &avail, h->path, e) < 0)
+			goto fail;
+		if (mkdirat(cur, comp, 0755) == 0) {
+			h->created++;
+		} else if (errno != EEXIST || h->created) {
+			cell_err_sys(e, "create cgroup `%s%s`", h->mnt, h->path);
+			goto fail;
+		}
+		walked++;
+		next = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (next < 0) {
+			cell_err_sys(e, "open cgroup `%s%s`", h->mnt, h->path);
+			goto fail;
+		}
+		close(cur);
+		cur = next;
+		if (h->created && h->version == 1 && (h->ctrls & (1u << CG_CPUSET)) &&
+		    cpuset_inherit_up(h, cur, e) < 0)
+			goto fail;
+	}
+	h->fd = cur;
+	cur = -1;
+	return 0;
+fail:
+	unmake(h, walked, h->created);
+	h->created = 0;
+	return -1;
+}
+
+/* Common case on v1: the parent exists, one mkdir and one open. */
+static int create_one(struct cgroup *cg, struct cg_hier *h, uint32_t need, struct cell_err *e)
+{
+	char path[PATH_MAX];
+
+	if (full_path(h, path, sizeof path) < 0)
+		return cell_err_set(e, ENAMETOOLONG, "cgroup path `%s%s`", h->mnt, h->path);
+	if (h->version == 1 && !(h->ctrls & (1u << CG_CPUSET))) {
+		if (mkdir(path, 0755) == 0) {
+			h->created = 1;
+			h->fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (h->fd < 0)
+				return cell_err_sys(e, "open cgroup `%s`", path);
+			return 0;
+		}
+		if (errno != ENOENT && errno != EEXIST)
+			return cell_err_sys(e, "create cgroup `%s`", path);
+	}
+	if (walk_create(h, need, e) < 0)
+		return -1;
+	if (h->created == 0) {
+		/* Joining a cgroup that exists is fine, sharing one is not. */
+		char procs[2];
+
+		if (cg_read(h->fd, "cgroup.procs", procs, sizeof procs) > 0)
+			return cell_err_set(e, EBUSY, "cgroup `%s` already has processes", path);
+	}
+	return 0;
+}
+
+uint32_t cg_needed_ctrls(const struct oci_resources *r)
+{
+	uint32_t m = 0;
+
+	if (r == NULL || !r->present)
+		return 0;
+	if (r->has_memory)
+		m |= 1u << CG_MEMORY;
+	if (r->cpu.shares.set || r->cpu.quota.set || r->cpu.period.set || r->cpu.idle.set ||
+	    r->cpu.burst.set)
+		m |= 1u << CG_CPU;
+	if (r->cpu.cpus || r->cpu.mems)
+		m |= 1u << CG_CPUSET;
+	if (r->pids_limit.set)
+		m |= 1u << CG_PIDS;
+	if (r->has_blkio)
+		m |= 1u << CG_BLKIO;
+	if (r->n_hugepages)
+		m |= 1u << CG_HUGETLB;
+	if (r->n_rdma)
+		m |= 1u << CG_RDMA;
+	for (size_t i = 0; i < r->n_unified; i++) {
+		size_t n = strcspn(r->unified[i].key, ".");
+
+		for (int c = 0; c < CG_NCTRL; c++)
+			if (strlen(cgroup_ctrl_name(c, 2)) == n &&
+			    !memcmp(cgroup_ctrl_name(c, 2), r->unified[i].key, n))
+				m |= 1u << c;
+	}
+	return m;
+}
+
+int cgroup_create(struct cgroup *cg, const struct oci_resources *r, struct cell_err *e)
+{
+	uint32_t need = cg_needed_ctrls(r);
+	struct cell_err ignored;
+
+	for (size_t i = 0; i < cg->n; i++) {
+		struct cg_hier *h = &cg->h[i];
+
+		if (create_one(cg, h, h->version == 2 ? need & h->ctrls & CG_V2_ENABLEABLE : 0, e) < 0)
+			goto fail;
+		if (cg->default_path && h->created > 0)
+			h->created = path_depth(h->path);
+	}
+	if (r && r->present && cgroup_apply(cg, r, "linux.resources", e) < 0)
+		goto fail;
+	return 0;
+fail:
+	cgroup_destroy(cg, &ignored);
+	return -1;
+}
+
+int cgroup_clone_fd(const struct cgroup *cg)
+{
+	return cg->layout == CG_LAYOUT_V2 ? cg->h[cg->v2].fd : -1;
+}
+
+int cgroup_attach(struct cgroup *cg, pid_t pid, struct cell_err *e)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof buf, "%d", (int)pid);
+	for (size_t i = 0; i < cg->n; i++) {
+		struct cg_hier *h = &cg->h[i];
+
+		if (h->fd < 0 || (cg->in_clone && (int)i == cg->v2))
+			continue;
+		if (cg_write(h->fd, "cgroup.procs", buf, NULL, e) < 0)
+			return cell_err_wrap(e, "move the container into its cgroup `%s%s`", h->mnt, h->path);
+	}
+	return 0;
+}
+
+/* ---- removing ---- */
+
+/* rmdir fails with EBUSY while exiting processes still hold the cgroup;
+ * they leave within milliseconds. */
+static int rmdir_wait(const char *path)
+{
+	struct timespec ts = { 0, 1000000 };
+
+	for (int i = 0; i < 12; i++) {
+		if (rmdir(path) == 0 || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY)
+			return -1;
+		nanosleep(&ts, NULL);
+		if (ts.tv_nsec < 256000000)
+			ts.tv_nsec *= 2;
+	}
+	return -1;
+}
+
+static int remove_one(struct cg_hier *h, struct cell_err *e)
+{
+	char path[PATH_MAX];
+
+	if (h->fd >= 0)
+		close(h->fd);
+	h->fd = -1;
+	if (h->created <= 0 || full_path(h, path, sizeof path) < 0)
+		return 0;
+	if (rmdir_wait(path) < 0)
+		return cell_err_sys(e, "remove cgroup `%s`", path);
+	/* Parents we made go too, unless another container uses them. */
+	for (int k = 1; k < h->created; k++) {
+		char *slash = strrchr(path, '/');
+
+		if (slash == NULL || slash <= path + strlen(h->mnt))
+			break;
+		*slash = '\0';
+		if (rmdir(path) < 0)
+			break;
+	}
+	h->created = 0;
+	return 0;
+}
+
+int cgroup_destroy(struct cgroup *cg, struct cell_err *e)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < cg->n; i++)
+		if (remove_one(&cg->h[i], e) < 0)
+			r = -1;
+	return r;
+}
