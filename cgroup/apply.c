@@ -4,11 +4,13 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "../util/cleanup.h"
 #include "../util/fs.h"
+#include "devices.h"
 #include "internal.h"
 
 int cg_write(int dirfd, const char *file, const char *value, const char *field,
@@ -171,6 +173,37 @@ static int apply_unified(struct cgroup *cg, const struct oci_resources *r, const
 	return 0;
 }
 
+/* linux.resources.devices, then the defaults every container gets: the v1
+ * lists or the v2 eBPF filter (devices*.c). */
+static int apply_devices(struct cgroup *cg, const struct oci_resources *r, const char *field,
+			 struct cell_err *e)
+{
+	struct cgroup_dev_rule *rules;
+	size_t n;
+	int fd, ver, rc;
+
+	if (r->n_devices == 0)
+		return 0;
+	if ((fd = ctrl_fd(cg, CG_DEVICES, field, "devices", &ver, e)) < 0)
+		return -1;
+	n = cgroup_dev_effective(NULL, r->n_devices, NULL, 0);
+	rules = calloc(n, sizeof *rules);
+	if (rules == NULL)
+		return cell_err_errno(e, ENOMEM, "%s.devices", field);
+	for (size_t i = 0; i < r->n_devices; i++)
+		rules[i] = (struct cgroup_dev_rule){
+			.allow = r->devices[i].allow, .type = r->devices[i].type,
+			.major = r->devices[i].major, .minor = r->devices[i].minor,
+			.access = r->devices[i].access,
+		};
+	cgroup_dev_effective(rules, r->n_devices, rules, n);
+	rc = ver == 2 ? cgroup_devices_v2_apply(fd, rules, n, e) : cgroup_devices_v1_apply(fd, rules, n, e);
+	free(rules);
+	if (rc < 0)
+		return cell_err_wrap(e, "%s.devices", field);
+	return 0;
+}
+
 int cgroup_apply(struct cgroup *cg, const struct oci_resources *r, const char *field,
 		 struct cell_err *e)
 {
@@ -199,7 +232,7 @@ int cgroup_apply(struct cgroup *cg, const struct oci_resources *r, const char *f
 	}
 	if (apply_lists(cg, r, field, e) < 0 || apply_network(cg, r, field, e) < 0)
 		return -1;
-	if (apply_unified(cg, r, field, e) < 0)
+	if (apply_unified(cg, r, field, e) < 0 || apply_devices(cg, r, field, e) < 0)
 		return -1;
 	return 0;
 }

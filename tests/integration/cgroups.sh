@@ -397,3 +397,26 @@ test_events_stream_reports_oom() {
 	grep -q '"type":"oom"' "$T/events" || fail "no oom event in the stream"
 	[ "$(grep -c '"type":"stats"' "$T/events")" -ge 2 ] || fail "fewer than 2 stats events"
 }
+
+# runc's default: deny everything but the default devices. A node made
+# with linux.devices is still unusable unless a rule allows it.
+test_devices_denied_gives_eperm_allowed_by_rule() {
+	need_ctrl devices
+	[ -b /dev/loop0 ] || skip "no /dev/loop0"
+	make_bundle
+	cfg 'linux.devices=[{"path":"/dev/xloop","type":"b","major":7,"minor":0}]'
+	cfg 'linux.resources={"devices":[{"allow":false,"access":"rwm"}]}'
+	cfg_sh '(exec 3</dev/xloop) 2>&1 && echo read-ok; (exec 3>/dev/null) && echo null-ok'
+	ctr_run c1
+	assert_rc 0
+	assert_contains "$OUT" "Operation not permitted" "opening a denied device"
+	assert_not_contains "$OUT" "read-ok" "denied device opened"
+	assert_contains "$OUT" "null-ok" "a default device"
+	cfg 'linux.resources={"devices":[{"allow":false,"access":"rwm"},{"allow":true,"type":"b","major":7,"minor":0,"access":"r"}]}'
+	cfg_sh '(exec 3</dev/xloop) && echo read-ok; (exec 3>/dev/xloop) 2>&1 && echo write-ok; true'
+	ctr_run c1
+	assert_rc 0
+	assert_contains "$OUT" "read-ok" "read allowed by the rule"
+	assert_contains "$OUT" "Operation not permitted" "write not in the rule's access"
+	assert_not_contains "$OUT" "write-ok" "write opened"
+}

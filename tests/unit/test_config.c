@@ -591,6 +591,8 @@ static void features_doc(void)
 	lx = json_obj_get(&d, 0, "linux");
 	CHECK(lx && arr_len(&d, lx, "namespaces") == 8 && arr_len(&d, lx, "capabilities") == 41);
 	v = json_obj_get(&d, json_obj_get(&d, lx, "cgroup"), "v2");
+	CHECK(v && d.toks[v].type == JSON_TRUE);
+	v = json_obj_get(&d, json_obj_get(&d, lx, "cgroup"), "systemd");
 	CHECK(v && d.toks[v].type == JSON_FALSE);
 	v = json_obj_get(&d, json_obj_get(&d, lx, "seccomp"), "enabled");
 	CHECK(v && d.toks[v].type == JSON_FALSE);
