@@ -69,6 +69,7 @@ static int nodes_fd = -1;
 static char made[64][600];
 static volatile sig_atomic_t nmade;
 static volatile pid_t child = -1;
+static long apply_us[2]; /* last apply's duration: v1, v2 */
 
 static unsigned probe_access(const struct probe *p)
 {
@@ -437,8 +438,14 @@ static size_t apply_and_probe(bool v2, int dirfd, const char *path, const struct
 {
 	struct cell_err e = { 0 };
 	unsigned all, ours;
+	struct timespec t0, t1;
+	int rc;
 
-	if ((v2 ? cgroup_devices_v2_apply : cgroup_devices_v1_apply)(dirfd, r, n, &e) < 0) {
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = (v2 ? cgroup_devices_v2_apply : cgroup_devices_v1_apply)(dirfd, r, n, &e);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	apply_us[v2] = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
+	if (rc < 0) {
 		T_FAIL("%s %s apply: %s", name, v2 ? "eBPF" : "v1", e.msg);
 		return 0;
 	}
@@ -463,8 +470,9 @@ static void report_agreement(const char *name, const int *r1, size_t n1, const i
 		same += (r1[i] == EPERM) == (r2[i] == EPERM);
 	if (n1 && n2 && same != NPROBES)
 		T_FAIL("%s: v1 and eBPF disagree on %zu of %zu probes", name, NPROBES - same, NPROBES);
-	printf("# %-26s v1 %2zu probes ok, eBPF %2zu probes ok, %s\n", name, n1, n2,
-	       n1 && n2 ? (same == NPROBES ? "v1 == eBPF" : "v1 != eBPF") : "(one side not run)");
+	printf("# %-26s v1 %2zu probes ok, eBPF %2zu probes ok, %s (apply: v1 %ld us, eBPF %ld us)\n",
+	       name, n1, n2, n1 && n2 ? (same == NPROBES ? "v1 == eBPF" : "v1 != eBPF") : "(one side not run)",
+	       apply_us[0], apply_us[1]);
 }
 
 /* One case on fresh cgroups of both kinds. */
