@@ -63,7 +63,8 @@ struct cgroup_dev_state {
 	struct cgroup_dev_rule *ex;
 };
 
-/* Validate and reduce r[0..n); st must be zeroed or freed before. */
+/* Validate and reduce r[0..n) into st (overwritten: free it first if it
+ * holds a state). On failure st holds nothing. */
 int cgroup_dev_reduce(const struct cgroup_dev_rule *r, size_t n, struct cgroup_dev_state *st,
 		      struct cell_err *e);
 void cgroup_dev_state_free(struct cgroup_dev_state *st);
