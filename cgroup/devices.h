@@ -63,7 +63,8 @@ struct cgroup_dev_state {
 	struct cgroup_dev_rule *ex;
 };
 
-/* Validate and reduce r[0..n); st must be zeroed or freed before. */
+/* Validate and reduce r[0..n) into st (overwritten: free it first if it
+ * holds a state). On failure st holds nothing. */
 int cgroup_dev_reduce(const struct cgroup_dev_rule *r, size_t n, struct cgroup_dev_state *st,
 		      struct cell_err *e);
 void cgroup_dev_state_free(struct cgroup_dev_state *st);
@@ -86,12 +87,13 @@ int cgroup_devices_v1_apply(int devices_cgroup_dirfd, const struct cgroup_dev_ru
  * with BPF_F_ALLOW_MULTI to the cgroup2 directory at dirfd. A program of
  * cell's already there (named CGDEV_BPF_NAME) is swapped atomically with
  * BPF_F_REPLACE, so `update` leaves no window; programs of others are left
- * alone (all attached programs must allow an access). */
+ * alone (all attached programs must allow an access). Needs Linux 4.15;
+ * the swap is atomic from 5.6 (BPF_F_REPLACE), attach-then-detach before. */
 #define CGDEV_BPF_NAME "cell_devices"
 
 struct bpf_insn;
 
-/* Room builder needs for st, in instructions. */
+/* Room the builder needs for st, in instructions. */
 size_t cgroup_devbpf_max_insns(const struct cgroup_dev_state *st);
 /* Write the program for st into insns; returns its length. */
 size_t cgroup_devbpf_build(const struct cgroup_dev_state *st, struct bpf_insn *insns);

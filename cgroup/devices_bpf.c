@@ -40,7 +40,6 @@ static int prog_load(const struct bpf_insn *insns, size_t n, char *log, size_t l
 
 	memset(&a, 0, sizeof a);
 	a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
-	a.expected_attach_type = BPF_CGROUP_DEVICE;
 	a.insns = (uintptr_t)insns;
 	a.insn_cnt = (uint32_t)n;
 	/* No helpers are called, so no GPL-only ones: any license will do. */
@@ -59,7 +58,7 @@ static int prog_load(const struct bpf_insn *insns, size_t n, char *log, size_t l
 static int load(const struct bpf_insn *insns, size_t n, struct cell_err *e)
 {
 	_cleanup_free_ char *log = NULL;
-	size_t log_size = 1 << 20;
+	size_t log_size = 256 << 10;
 	int fd = prog_load(insns, n, NULL, 0);
 	int saved;
 
@@ -68,7 +67,9 @@ static int load(const struct bpf_insn *insns, size_t n, struct cell_err *e)
 	saved = errno;
 	if (saved == EINVAL || saved == EACCES)
 		log = malloc(log_size);
-	if (!log || prog_load(insns, n, log, log_size) >= 0 || !log[0])
+	if (log && (fd = prog_load(insns, n, log, log_size)) >= 0)
+		return fd;
+	if (!log || !log[0])
 		return cell_err_errno(e, saved, "load device filter (bpf BPF_PROG_LOAD, %zu insns)", n);
 	return cell_err_set(e, saved, "load device filter (bpf BPF_PROG_LOAD, %zu insns): %s: verifier: %s",
 			    n, strerror(saved), log_tail(log));

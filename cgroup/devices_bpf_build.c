@@ -41,10 +41,12 @@ static void emit(struct prog *p, uint8_t code, uint8_t dst, uint8_t src, int16_t
 	};
 }
 
-/* 32-bit compare: majors and minors are u32, immediates s32. */
+/* 64-bit compares (BPF_JMP32 would need 5.1): the context's numbers are
+ * zero-extended u32 below 2^20, so an immediate sign-extended from a rule's
+ * number at or above 2^31 matches no device either way. */
 static void jmp(struct prog *p, uint8_t op, uint8_t reg, uint32_t imm, enum label to)
 {
-	emit(p, BPF_JMP32 | op | BPF_K, reg, 0, (int16_t)to, (int32_t)imm);
+	emit(p, BPF_JMP | op | BPF_K, reg, 0, (int16_t)to, (int32_t)imm);
 }
 
 static bool is_jump(const struct bpf_insn *i)

@@ -164,19 +164,19 @@ static void exact_programs(void)
 	expect_program(one_r, 2,
 		       "0: ldxw r2, [r1+0]\n1: ldxw r4, [r1+4]\n2: ldxw r5, [r1+8]\n"
 		       "3: mov32 r3, r2\n4: and32 r3, 0xffff\n5: rsh32 r2, 0x10\n"
-		       "6: jset32 r2, 0x5, +3\n7: jne32 r3, 0x2, +2\n8: jne32 r4, 0x1, +1\n"
-		       "9: jeq32 r5, 0x3, +2\n10: mov r0, 0\n11: exit\n12: mov r0, 0x1\n13: exit\n");
+		       "6: jset r2, 0x5, +3\n7: jne r3, 0x2, +2\n8: jne r4, 0x1, +1\n"
+		       "9: jeq r5, 0x3, +2\n10: mov r0, 0\n11: exit\n12: mov r0, 0x1\n13: exit\n");
 	/* allow-all: a request without access bits is never denied */
 	expect_program(deny_w, 2,
 		       "0: ldxw r2, [r1+0]\n1: ldxw r4, [r1+4]\n2: mov32 r3, r2\n3: and32 r3, 0xffff\n"
-		       "4: rsh32 r2, 0x10\n5: jeq32 r2, 0, +3\n6: jne32 r3, 0x1, +2\n"
-		       "7: jne32 r4, 0x8, +1\n8: jset32 r2, 0x4, +2\n9: mov r0, 0x1\n10: exit\n"
+		       "4: rsh32 r2, 0x10\n5: jeq r2, 0, +3\n6: jne r3, 0x1, +2\n"
+		       "7: jne r4, 0x8, +1\n8: jset r2, 0x4, +2\n9: mov r0, 0x1\n10: exit\n"
 		       "11: mov r0, 0\n12: exit\n");
 	/* one type test and one major test for both */
 	expect_program(two, 3,
 		       "0: ldxw r2, [r1+0]\n1: ldxw r4, [r1+4]\n2: ldxw r5, [r1+8]\n"
-		       "3: mov32 r3, r2\n4: and32 r3, 0xffff\n5: jne32 r3, 0x2, +3\n"
-		       "6: jne32 r4, 0x1, +2\n7: jeq32 r5, 0x3, +3\n8: jeq32 r5, 0x5, +2\n"
+		       "3: mov32 r3, r2\n4: and32 r3, 0xffff\n5: jne r3, 0x2, +3\n"
+		       "6: jne r4, 0x1, +2\n7: jeq r5, 0x3, +3\n8: jeq r5, 0x5, +2\n"
 		       "9: mov r0, 0\n10: exit\n11: mov r0, 0x1\n12: exit\n");
 }
 

@@ -7,8 +7,8 @@
  * must read back as the reduced state. Then one cgroup of each kind goes
  * through every case in turn, as `update` would, next to a foreign filter
  * that must survive. Every cgroup made is removed, also on failure and on
- * SIGTERM (meson's timeout). The nodes live on a tmpfs in a private mount
- * namespace. */
+ * SIGTERM (meson's timeout); a run killed outright is swept up by the
+ * next. The nodes live on a tmpfs in a private mount namespace. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -62,13 +62,16 @@ static const struct probe probes[] = {
 #define NPROBES (sizeof probes / sizeof probes[0])
 
 static char v1root[512], v2root[512];
-static char tmpdir[] = "/tmp/cell-devtest.XXXXXX";
+/* A tmpfs over /tmp in our own mount namespace: nothing on the host to
+ * remove, even after SIGKILL. */
+static const char tmpdir[] = "/tmp";
 static int nodes_fd = -1;
 
 /* Everything made, for cleanup on any exit: cgroup dirs, child pids. */
 static char made[64][600];
 static volatile sig_atomic_t nmade;
 static volatile pid_t child = -1;
+static long apply_us[2]; /* last apply's duration: v1, v2 */
 
 static unsigned probe_access(const struct probe *p)
 {
@@ -102,8 +105,6 @@ static void cleanup(void)
 	if (nodes_fd >= 0) {
 		close(nodes_fd);
 		nodes_fd = -1;
-		umount2(tmpdir, MNT_DETACH);
-		rmdir(tmpdir);
 	}
 }
 
@@ -113,35 +114,81 @@ static void on_signal(int sig)
 	_exit(128 + sig);
 }
 
+/* Signals that run cleanup are held while a cgroup or the probe child is
+ * being made or removed, so cleanup never misses one. */
+static sigset_t term_sigs;
+
+static void hold(bool on)
+{
+	sigprocmask(on ? SIG_BLOCK : SIG_UNBLOCK, &term_sigs, NULL);
+}
+
+/* A run killed outright (SIGKILL after a timeout) cleans nothing: remove
+ * the cgroups named after test processes that no longer exist. */
+static void sweep_stale(const char *root)
+{
+	DIR *d = opendir(root);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		char path[1024], sub[1300];
+		struct dirent *ke;
+		DIR *k;
+		int pid;
+
+		if (sscanf(de->d_name, "cell-devtest-%d-", &pid) != 1 || pid <= 0 || kill(pid, 0) == 0 ||
+		    errno != ESRCH)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", root, de->d_name);
+		k = opendir(path);
+		while (k && (ke = readdir(k))) {
+			if (ke->d_type != DT_DIR || ke->d_name[0] == '.')
+				continue;
+			snprintf(sub, sizeof sub, "%s/%s", path, ke->d_name);
+			rmdir(sub);
+		}
+		if (k)
+			closedir(k);
+		printf("# removed %s, left by a killed run: %s\n", path, rmdir(path) == 0 ? "ok" : strerror(errno));
+	}
+	if (d)
+		closedir(d);
+}
+
 /* Undo the last make_cgroup (they nest, so removal is last-in first-out). */
 static void remove_cgroup(int fd)
 {
+	hold(true);
 	close(fd);
-	nmade--;
-	rmdir_retry(made[nmade]);
-	if (access(made[nmade], F_OK) == 0)
-		T_FAIL("cannot remove %s: %s", made[nmade], strerror(errno));
+	rmdir_retry(made[nmade - 1]);
+	if (access(made[nmade - 1], F_OK) == 0)
+		T_FAIL("cannot remove %s: %s", made[nmade - 1], strerror(errno));
+	else
+		nmade--;
+	hold(false);
 }
 
 /* root/name-PID made and recorded (path filled); returns an O_DIRECTORY fd,
  * or -1 with nothing left behind. */
 static int make_cgroup(const char *root, const char *name, char *path, size_t len)
 {
-	int fd;
+	int fd = -1;
 
 	snprintf(path, len, "%s/cell-devtest-%d-%s", root, (int)getpid(), name);
+	hold(true);
 	if (mkdir(path, 0755) < 0) {
 		T_FAIL("mkdir %s: %s", path, strerror(errno));
-		return -1;
+	} else {
+		snprintf(made[nmade], sizeof made[0], "%s", path);
+		nmade++;
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			T_FAIL("open %s: %s", path, strerror(errno));
+			nmade--;
+			rmdir(path);
+		}
 	}
-	snprintf(made[nmade], sizeof made[0], "%s", path);
-	nmade++;
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		T_FAIL("open %s: %s", path, strerror(errno));
-		nmade--;
-		rmdir(path);
-	}
+	hold(false);
 	return fd;
 }
 
@@ -184,13 +231,8 @@ static int make_nodes(void)
 
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return fprintf(stderr, "private mount namespace: %s\n", strerror(errno)), -1;
-	if (!mkdtemp(tmpdir))
-		return fprintf(stderr, "mkdtemp: %s\n", strerror(errno)), -1;
-	if (mount("tmpfs", tmpdir, "tmpfs", 0, "mode=0700") < 0) {
-		fprintf(stderr, "mount tmpfs: %s\n", strerror(errno));
-		rmdir(tmpdir);
-		return -1;
-	}
+	if (mount("tmpfs", tmpdir, "tmpfs", 0, "mode=0700") < 0)
+		return fprintf(stderr, "mount tmpfs on %s: %s\n", tmpdir, strerror(errno)), -1;
 	nodes_fd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	for (i = 0; i < NPROBES; i++) {
 		const struct probe *p = &probes[i];
@@ -218,6 +260,7 @@ static void probe_child(const char *procs, int out)
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
+	hold(false);
 	fd = open(procs, O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, "0", 1) != 1)
 		_exit(2);
@@ -256,11 +299,13 @@ static int run_probes(const char *dir, int *res)
 		T_FAIL("pipe: %s", strerror(errno));
 		return -1;
 	}
+	hold(true);
 	child = fork();
 	if (child == 0) {
 		close(pfd[0]);
 		probe_child(procs, pfd[1]);
 	}
+	hold(false);
 	close(pfd[1]);
 	got = read(pfd[0], res, NPROBES * sizeof *res);
 	close(pfd[0]);
@@ -437,8 +482,14 @@ static size_t apply_and_probe(bool v2, int dirfd, const char *path, const struct
 {
 	struct cell_err e = { 0 };
 	unsigned all, ours;
+	struct timespec t0, t1;
+	int rc;
 
-	if ((v2 ? cgroup_devices_v2_apply : cgroup_devices_v1_apply)(dirfd, r, n, &e) < 0) {
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = (v2 ? cgroup_devices_v2_apply : cgroup_devices_v1_apply)(dirfd, r, n, &e);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	apply_us[v2] = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
+	if (rc < 0) {
 		T_FAIL("%s %s apply: %s", name, v2 ? "eBPF" : "v1", e.msg);
 		return 0;
 	}
@@ -463,8 +514,9 @@ static void report_agreement(const char *name, const int *r1, size_t n1, const i
 		same += (r1[i] == EPERM) == (r2[i] == EPERM);
 	if (n1 && n2 && same != NPROBES)
 		T_FAIL("%s: v1 and eBPF disagree on %zu of %zu probes", name, NPROBES - same, NPROBES);
-	printf("# %-26s v1 %2zu probes ok, eBPF %2zu probes ok, %s\n", name, n1, n2,
-	       n1 && n2 ? (same == NPROBES ? "v1 == eBPF" : "v1 != eBPF") : "(one side not run)");
+	printf("# %-26s v1 %2zu probes ok, eBPF %2zu probes ok, %s (apply: v1 %ld us, eBPF %ld us)\n",
+	       name, n1, n2, n1 && n2 ? (same == NPROBES ? "v1 == eBPF" : "v1 != eBPF") : "(one side not run)",
+	       apply_us[0], apply_us[1]);
 }
 
 /* One case on fresh cgroups of both kinds. */
@@ -619,11 +671,20 @@ int main(void)
 	printf("# v1 devices: %s; cgroup2: %s\n", v1root[0] ? v1root : "(none)", v2root[0] ? v2root : "(none)");
 	if (!fake_majors_free())
 		return 1;
+	sigemptyset(&term_sigs);
+	sigaddset(&term_sigs, SIGTERM);
+	sigaddset(&term_sigs, SIGINT);
+	sigaddset(&term_sigs, SIGHUP);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
+	sa.sa_mask = term_sigs;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	if (v1root[0])
+		sweep_stale(v1root);
+	if (v2root[0])
+		sweep_stale(v2root);
 	if (make_nodes() < 0) {
 		cleanup();
 		return 1;
