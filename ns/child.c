@@ -36,6 +36,7 @@ static int child_mounts(struct ns_child_args *a, struct rootfs_ctx *r, struct ce
 		.cgroupns = c->cfg->linux_.ns[OCI_NS_CGROUP].present,
 		.no_pivot = c->no_pivot,
 		.rootfd = -1,
+		.cg = c->cg,
 	};
 	if (rootfs_prepare(r, e) < 0)
 		return -1;

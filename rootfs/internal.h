@@ -85,4 +85,12 @@ int rootfs_copy_tree(int src, int dst, const char *what, struct cell_err *e);
 /* Whether a config mount has `dest` as its destination. */
 bool rootfs_has_mount(const struct oci_config *cfg, const char *dest, bool bind_only);
 
+/* Bind a host tree (/sys, /sys/fs/cgroup) onto fd with mounts[i]'s flags
+ * (plus extra) on every mount of the tree. */
+int rootfs_bind_host_tree(struct rootfs_ctx *r, size_t i, const char *src, int fd,
+			  unsigned long extra, struct cell_err *e);
+
+/* mounts[i] of type "cgroup" onto fd (cgroupfs.c). */
+int rootfs_mount_cgroup(struct rootfs_ctx *r, size_t i, int fd, struct cell_err *e);
+
 #endif

@@ -16,10 +16,6 @@
 
 #include "../util/cleanup.h"
 
-#ifndef CGROUP2_SUPER_MAGIC
-#define CGROUP2_SUPER_MAGIC 0x63677270
-#endif
-
 bool rootfs_has_mount(const struct oci_config *cfg, const char *dest, bool bind_only)
 {
 	for (size_t i = 0; i < cfg->n_mounts; i++) {
@@ -46,7 +42,7 @@ static unsigned long bind_set_flags(const struct oci_mount *m)
 /* Bind a host tree (/sys, /sys/fs/cgroup) onto fd with the mount's flags
  * applied to every mount of the tree, so no writable submount of the host
  * shows through. */
-static int bind_host_tree(struct rootfs_ctx *r, size_t i, const char *src, int fd,
+int rootfs_bind_host_tree(struct rootfs_ctx *r, size_t i, const char *src, int fd,
 			  unsigned long extra, struct cell_err *e)
 {
 	const struct oci_mount *m = &r->cfg->mounts[i];
@@ -145,22 +141,6 @@ static int mount_new(struct rootfs_ctx *r, size_t i, const char *type, int fd, u
 	return 0;
 }
 
-/* Type "cgroup". With its own cgroup namespace on a pure cgroup v2 host the
- * container gets a fresh cgroup2 mount (rooted at its own cgroup by the
- * namespace). Otherwise (v1 or hybrid host, or no cgroup namespace) it
- * gets the host's /sys/fs/cgroup tree bound recursively and read-only:
- * writable, it would let the container move itself out of its cgroups.
- * A later issue narrows the bind to the container's own cgroups. */
-static int mount_cgroup(struct rootfs_ctx *r, size_t i, int fd, struct cell_err *e)
-{
-	struct statfs sf;
-
-	if (r->cgroupns && statfs("/sys/fs/cgroup", &sf) == 0 &&
-	    (unsigned long)sf.f_type == CGROUP2_SUPER_MAGIC)
-		return mount_new(r, i, "cgroup2", fd, 0, e);
-	return bind_host_tree(r, i, "/sys/fs/cgroup", fd, MS_RDONLY, e);
-}
-
 static int mount_one(struct rootfs_ctx *r, size_t i, struct cell_err *e)
 {
 	const struct oci_mount *m = &r->cfg->mounts[i];
@@ -192,16 +172,16 @@ static int mount_one(struct rootfs_ctx *r, size_t i, struct cell_err *e)
 		return cell_err_wrap(e, "mounts[%zu].destination", i);
 	}
 	if (strcmp(type, "cgroup") == 0)
-		return mount_cgroup(r, i, fd, e);
+		return rootfs_mount_cgroup(r, i, fd, e);
 	/* Without its own network namespace a sysfs would show the host's
 	 * network devices, and in a user namespace the kernel refuses to mount
 	 * one at all: bind the host's /sys instead (runc does the same). */
 	if (sysfs && !r->netns)
-		return bind_host_tree(r, i, "/sys", fd, 0, e);
+		return rootfs_bind_host_tree(r, i, "/sys", fd, 0, e);
 	if (mount_new(r, i, type, fd, opts, e) == 0)
 		return 0;
 	if (sysfs && r->userns && e->errnum == EPERM)
-		return bind_host_tree(r, i, "/sys", fd, 0, e);
+		return rootfs_bind_host_tree(r, i, "/sys", fd, 0, e);
 	return -1;
 }
 

@@ -11,6 +11,8 @@
 #include "../oci/config.h"
 #include "../util/err.h"
 
+struct cgroup;
+
 struct rootfs_ctx {
 	const struct oci_config *cfg;
 	const char *rootfs; /* absolute host path of the root filesystem */
@@ -20,6 +22,7 @@ struct rootfs_ctx {
 	bool cgroupns;      /* has its own cgroup namespace */
 	bool no_pivot;      /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
 	int rootfd;         /* O_PATH|O_DIRECTORY fd of the bound rootfs; set by rootfs_prepare */
+	const struct cgroup *cg; /* the container's cgroups, or NULL */
 };
 
 /* Before pivot_root: make / private (or linux.rootfsPropagation), bind the

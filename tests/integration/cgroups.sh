@@ -420,3 +420,43 @@ test_devices_denied_gives_eperm_allowed_by_rule() {
 	assert_contains "$OUT" "Operation not permitted" "write not in the rule's access"
 	assert_not_contains "$OUT" "write-ok" "write opened"
 }
+
+# The container's /sys/fs/cgroup shows its own cgroups (read-only), laid
+# out as the host's: with a cgroup namespace as fresh mounts rooted at its
+# cgroup, without one as binds of its own directories.
+container_cgroup_view() { # with-ns | without-ns
+	need_ctrl pids
+	make_bundle
+	if [ "$1" = with-ns ]; then ns_add cgroup; else ns_del cgroup; fi
+	cfg 'linux.resources={"pids":{"limit":33}}'
+	local pids_file
+	if [ "$(cg_layout)" = v2 ]; then pids_file=pids.max; else pids_file=pids/pids.max; fi
+	cfg_sh "cat /sys/fs/cgroup/$pids_file; cat /proc/self/cgroup; ls /sys/fs/cgroup | tr '\n' ' '; echo;
+		mkdir /sys/fs/cgroup/$pids_file.x 2>&1; true"
+	ctr_run c1
+	assert_rc 0
+	note "$OUT"
+	assert_eq 33 "$(printf '%s\n' "$OUT" | head -n 1)" "the container's own pids.max"
+	assert_contains "$OUT" "Read-only file system" "the cgroup tree is read-only"
+	if [ "$(cg_layout)" != v2 ]; then
+		local d
+		for d in $CG/*/; do
+			d=$(basename "$d")
+			[ "$(stat -fc %T "$CG/$d")" = cgroupfs ] || [ "$d" = unified ] || continue
+			assert_contains "$OUT" "$d" "hierarchy $d in the container"
+		done
+	fi
+	if [ "$1" = with-ns ]; then
+		assert_eq "" "$(printf '%s\n' "$OUT" | grep -E '^[0-9]+:' | grep -v ':/$')" "cgroup paths inside a cgroup namespace"
+	else
+		assert_contains "$OUT" ":/cell/$(cg_scope)/c1" "cgroup paths without a cgroup namespace"
+	fi
+}
+
+test_container_sees_own_cgroups_with_cgroupns() {
+	container_cgroup_view with-ns
+}
+
+test_container_sees_own_cgroups_without_cgroupns() {
+	container_cgroup_view without-ns
+}
