@@ -460,3 +460,27 @@ test_container_sees_own_cgroups_with_cgroupns() {
 test_container_sees_own_cgroups_without_cgroupns() {
 	container_cgroup_view without-ns
 }
+
+# The v1-only knobs: realtime budget, swappiness, OOM killer off, burst,
+# idle; and the memory reservation.
+test_v1_memory_and_cpu_knobs_written() {
+	need_ctrl memory
+	need_ctrl cpu
+	local m c
+	m=$(cg_dir memory)
+	c=$(cg_dir cpu)
+	[ -f "$m/memory.swappiness" ] && [ -f "$c/cpu.rt_runtime_us" ] || skip "not cgroup v1 memory and cpu"
+	make_bundle
+	cfg 'linux.resources={"memory":{"limit":67108864,"reservation":33554432,"swappiness":10,"disableOOMKiller":true},"cpu":{"realtimePeriod":1000000,"realtimeRuntime":0,"burst":1000,"idle":1}}'
+	cfg_args sleep 600
+	ctr_detach c1
+	m=$m$(cg_path c1)
+	c=$c$(cg_path c1)
+	assert_eq 33554432 "$(cat "$m/memory.soft_limit_in_bytes")" "memory.soft_limit_in_bytes"
+	assert_eq 10 "$(cat "$m/memory.swappiness")" "memory.swappiness"
+	assert_contains "$(cat "$m/memory.oom_control")" "oom_kill_disable 1" "memory.oom_control"
+	assert_eq 1000000 "$(cat "$c/cpu.rt_period_us")" "cpu.rt_period_us"
+	assert_eq 0 "$(cat "$c/cpu.rt_runtime_us")" "cpu.rt_runtime_us"
+	assert_eq 1000 "$(cat "$c/cpu.cfs_burst_us")" "cpu.cfs_burst_us"
+	assert_eq 1 "$(cat "$c/cpu.idle")" "cpu.idle"
+}
