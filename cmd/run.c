@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../net/net.h"
 #include "../state/state.h"
 #include "../util/sys.h"
 #include "container.h"
@@ -114,8 +115,10 @@ int cmd_run(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 	flock(cr.statefd, LOCK_UN);
 	r = wait_forwarding(&cr.ns, &fwd, e);
 	/* Unless `delete` removed it meanwhile (and the ID may be reused). */
-	if (flock(cr.statefd, LOCK_EX) == 0 && fstat(cr.statefd, &st) == 0 && st.st_nlink > 0)
+	if (flock(cr.statefd, LOCK_EX) == 0 && fstat(cr.statefd, &st) == 0 && st.st_nlink > 0) {
+		net_teardown(cr.rootfd, cr.statefd, o.id, &ignored);
 		state_remove(cr.rootfd, o.id, cr.statefd, &ignored);
+	}
 	if (r < 0)
 		ns_abort(&cr.ns);
 	created_close(&cr);

@@ -20,6 +20,8 @@ struct ns_container {
 	int preserve_fds;   /* fds 3 .. 3+N-1 are passed to the container */
 	bool no_pivot;
 	const sigset_t *child_sigmask; /* mask the user's program starts with; NULL: inherited */
+	int rootfd;         /* --root, for net/ (leases), or -1 */
+	int statefd;        /* ROOT/ID, for net/ (its record), or -1 */
 
 	/* Outputs of ns_spawn. */
 	pid_t pid;
