@@ -23,6 +23,7 @@ int cmd_list(struct cell_ctx *g, int argc, char **argv, struct cell_err *e);
 int cmd_kill(struct cell_ctx *g, int argc, char **argv, struct cell_err *e);
 int cmd_delete(struct cell_ctx *g, int argc, char **argv, struct cell_err *e);
 int cmd_spec(struct cell_ctx *g, int argc, char **argv, struct cell_err *e);
+int cmd_info(struct cell_ctx *g, int argc, char **argv, struct cell_err *e);
 int cmd_features(struct cell_ctx *g, int argc, char **argv, struct cell_err *e);
 
 /* Shared flag parsing: runs getopt_long over argv (argv[0] is the
