@@ -22,7 +22,7 @@ struct record {
 	char link[NET_IFNAMSIZ];
 	char bridge[NET_IFNAMSIZ];
 	char ifname[NET_IFNAMSIZ];
-	bool has4, has6, bridge_made;
+	bool has4, has6, bridge_remove;
 	struct net_addr ip4, ip6;
 };
 
@@ -69,7 +69,7 @@ static int write_record(int statefd, const struct record *r, struct cell_err *e)
 	n = snprintf(buf, sizeof buf, "link %s\nbridge %s\nifname %s\n%s%s%s%s%s%s%s", r->link,
 		     r->bridge, r->ifname, r->has4 ? "ipv4 " : "", a4, r->has4 ? "\n" : "",
 		     r->has6 ? "ipv6 " : "", a6, r->has6 ? "\n" : "",
-		     r->bridge_made ? "bridge-made 1\n" : "");
+		     r->bridge_remove ? "bridge-remove 1\n" : "");
 	return fs_write_atomic(statefd, RECORD, buf, (size_t)n, 0600, e);
 }
 
@@ -102,8 +102,8 @@ static int read_record(int statefd, struct record *r)
 			copy_word(r->bridge, sizeof r->bridge, sp + 1);
 		else if (KEY("ifname"))
 			copy_word(r->ifname, sizeof r->ifname, sp + 1);
-		else if (KEY("bridge-made"))
-			r->bridge_made = sp[1] == '1';
+		else if (KEY("bridge-remove"))
+			r->bridge_remove = sp[1] == '1';
 		else if (KEY("ipv4") || KEY("ipv6")) {
 			struct net_addr a;
 
@@ -121,19 +121,43 @@ static int read_record(int statefd, struct record *r)
 	return 0;
 }
 
+/* A bridge cell made is marked by ROOT/.net/.br-NAME: only those may be
+ * removed with their last user. */
+static void bridge_mark(int lockfd, const char *bridge, bool set)
+{
+	char name[32];
+	int fd;
+
+	snprintf(name, sizeof name, ".br-%s", bridge);
+	if (!set) {
+		unlinkat(lockfd, name, 0);
+		return;
+	}
+	fd = openat(lockfd, name, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0)
+		close(fd);
+}
+
+static bool bridge_marked(int lockfd, const char *bridge)
+{
+	char name[32];
+
+	snprintf(name, sizeof name, ".br-%s", bridge);
+	return faccessat(lockfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
 /* The bridge exists, is up and carries the gateway addresses. Returns its
- * index; *made tells whether it was created now. */
-static int ensure_bridge(struct nl_sock *s, const struct net_conf *c, bool *made, struct cell_err *e)
+ * index. */
+static int ensure_bridge(struct nl_sock *s, int lockfd, const struct net_conf *c, struct cell_err *e)
 {
 	int idx = net_link_index(s, c->bridge, e);
 
-	*made = false;
 	if (idx < 0 && e->errnum != ENODEV)
 		return -1;
 	if (idx < 0) {
 		if (net_link_bridge_create(s, c->bridge, e) < 0)
 			return -1;
-		*made = true;
+		bridge_mark(lockfd, c->bridge, true);
 		idx = net_link_index(s, c->bridge, e);
 		if (idx < 0)
 			return -1;
@@ -239,10 +263,10 @@ static int setup_locked(const struct net_conf *c, const char *id, int rootfd, in
 
 	if (nl_open(&s, e) < 0)
 		return -1;
-	br = ensure_bridge(&s, c, &rec->bridge_made, e);
+	rec->bridge_remove = c->bridge_remove;
+	br = ensure_bridge(&s, lockfd, c, e);
 	if (br < 0)
 		goto out;
-	rec->bridge_made = rec->bridge_made && c->bridge_remove;
 	if (lease_all(lockfd, rootfd, id, c, rec, e) < 0 || write_record(statefd, rec, e) < 0)
 		goto out;
 	if (c->has_mac)
@@ -292,7 +316,7 @@ int net_setup(const struct oci_config *cfg, const char *id, int rootfd, int stat
 }
 
 /* The bridge goes with its last port when cell made it and was asked to. */
-static void maybe_remove_bridge(struct nl_sock *s, const char *bridge)
+static void maybe_remove_bridge(struct nl_sock *s, int lockfd, const char *bridge)
 {
 	char path[64];
 	struct cell_err ignored;
@@ -312,8 +336,8 @@ static void maybe_remove_bridge(struct nl_sock *s, const char *bridge)
 	while ((de = readdir(d)) != NULL)
 		n += de->d_name[0] != '.';
 	closedir(d);
-	if (n == 0)
-		net_link_del(s, bridge, &ignored);
+	if (n == 0 && bridge_marked(lockfd, bridge) && net_link_del(s, bridge, &ignored) == 0)
+		bridge_mark(lockfd, bridge, false);
 }
 
 static int undo(int rootfd, int statefd, const char *id, const struct record *rec,
@@ -333,8 +357,8 @@ static int undo(int rootfd, int statefd, const char *id, const struct record *re
 	if (rec->link[0] && net_link_del(&s, rec->link, e) < 0 && e->errnum != ENODEV)
 		r = -1;
 	release_all(lockfd, id, rec);
-	if (rec->bridge_made && rec->bridge[0])
-		maybe_remove_bridge(&s, rec->bridge);
+	if (rec->bridge_remove && rec->bridge[0])
+		maybe_remove_bridge(&s, lockfd, rec->bridge);
 	nl_close(&s);
 	close(lockfd);
 	if (r == 0)
