@@ -1,12 +1,14 @@
 #!/bin/bash
 # Benchmark: the extra cost of veth networking per container. In rotating
 # rounds: `cell run` of /bin/true with cell.net.type none, the same with
-# veth (bridge, lease, veth pair, address, routes, and their teardown), and
+# veth (bridge, lease, veth pair, address, routes, and their teardown),
+# `cell create` with each (the set-up alone; the delete is not timed), and
 # the same set-up done with ip(8) commands (veth pair, bridge attach, move,
 # rename, address, up, route) into a namespace made beforehand (not timed,
 # nor is the teardown). Reports medians and the ratio
 #   (median veth run - median none run) / median ip commands
-# whose target is under 0.25.
+# and the set-up alone, (create veth - create none) / ip commands, whose
+# target is under 0.25.
 #
 # usage: bench/net.sh [-n ROUNDS]   (default 30; run as root)
 # environment: CELL (default build/cell). The bridge and subnet are made
@@ -86,6 +88,17 @@ cell_run() { # BUNDLE
 		die "cell run ($1) failed: $(cat "$WORK/err")"
 }
 
+# create alone (set-up, no teardown), timed; the delete is not.
+cell_create_timed() { # BUNDLE ROUND
+	SEQ=$((SEQ + 1))
+	t0=$EPOCHREALTIME
+	"$CELL" --root "$WORK/state" create -b "$WORK/$1" "b$$-$SEQ" </dev/null >/dev/null 2>"$WORK/err" ||
+		die "cell create ($1) failed: $(cat "$WORK/err")"
+	t1=$EPOCHREALTIME
+	echo "$2 create-$1 $t0 $t1" >>"$TIMES"
+	"$CELL" --root "$WORK/state" delete --force "b$$-$SEQ" >/dev/null 2>&1 || die "delete failed"
+}
+
 # The ip(8) side: a bridge with its address once, then per round the
 # same set-up cell does, into a namespace made before the clock starts.
 ip link add "$IPBR" type bridge
@@ -102,25 +115,34 @@ ip_setup() {
 	ip -n "$NS" route add default via "$net.1"
 }
 
+# Untimed. The host end goes first: a namespace dies asynchronously, and
+# the pair with it.
+ip_teardown() {
+	ip link del "cbnh$$"
+	ip netns del "$NS"
+}
+
 # Warm-up: page cache, the bridge, modules.
 cell_run none
 cell_run veth
 ip netns add "$NS"
 ip_setup
-ip netns del "$NS"
+ip_teardown
 
 TIMES="$WORK/times"
 : >"$TIMES"
 for ((r = 0; r < ROUNDS; r++)); do
-	for ((k = 0; k < 3; k++)); do
-		case $(((r + k) % 3)) in
+	for ((k = 0; k < 5; k++)); do
+		case $(((r + k) % 5)) in
+		3) cell_create_timed none "$r" ;;
+		4) cell_create_timed veth "$r" ;;
 		0) t0=$EPOCHREALTIME; cell_run none; t1=$EPOCHREALTIME; echo "$r none $t0 $t1" >>"$TIMES" ;;
 		1) t0=$EPOCHREALTIME; cell_run veth; t1=$EPOCHREALTIME; echo "$r veth $t0 $t1" >>"$TIMES" ;;
 		2)
 			ip netns add "$NS"
 			t0=$EPOCHREALTIME; ip_setup; t1=$EPOCHREALTIME
 			echo "$r ip $t0 $t1" >>"$TIMES"
-			ip netns del "$NS"
+			ip_teardown
 			;;
 		esac
 	done
@@ -129,7 +151,7 @@ done
 python3 - "$TIMES" "$BENCH_DIR/results" "$ROUNDS" <<'EOF'
 import json, os, statistics, sys, time
 times, out_dir, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
-ms = {"none": {}, "veth": {}, "ip": {}}
+ms = {"none": {}, "veth": {}, "ip": {}, "create-none": {}, "create-veth": {}}
 for line in open(times):
     r, name, t0, t1 = line.split()
     ms[name][int(r)] = (float(t1) - float(t0)) * 1000
@@ -140,13 +162,20 @@ print("%-34s %10s" % ("", "median ms"))
 print("%-34s %10.2f" % ("cell run, cell.net.type none", med["none"]))
 print("%-34s %10.2f" % ("cell run, cell.net.type veth", med["veth"]))
 print("%-34s %10.2f" % ("  extra cost of veth networking", extra))
+print("%-34s %10.2f" % ("cell create, none", med["create-none"]))
+print("%-34s %10.2f" % ("cell create, veth", med["create-veth"]))
+setup = med["create-veth"] - med["create-none"]
+print("%-34s %10.2f" % ("  set-up alone (no teardown)", setup))
 print("%-34s %10.2f" % ("ip commands, same set-up", med["ip"]))
 ratio = extra / med["ip"]
-print("ratio extra/ip: %.3f (median of per-round ratios %.3f; target < 0.25)"
+print("ratio run extra (set-up + teardown)/ip: %.3f (median of per-round ratios %.3f)"
       % (ratio, statistics.median(per_round)))
+print("ratio set-up/ip: %.3f (target < 0.25)" % (setup / med["ip"]))
 res = {"rounds": rounds, "none_ms": round(med["none"], 3), "veth_ms": round(med["veth"], 3),
        "extra_ms": round(extra, 3), "ip_ms": round(med["ip"], 3), "ratio": round(ratio, 3),
-       "ratio_per_round_median": round(statistics.median(per_round), 3)}
+       "ratio_per_round_median": round(statistics.median(per_round), 3),
+       "create_none_ms": round(med["create-none"], 3), "create_veth_ms": round(med["create-veth"], 3),
+       "setup_ms": round(setup, 3), "ratio_setup": round(setup / med["ip"], 3)}
 line = json.dumps(res, sort_keys=True)
 print("RESULT " + line)
 os.makedirs(out_dir, exist_ok=True)
