@@ -46,6 +46,12 @@ int64_t cg_blkio_to_io_weight(int64_t weight);
 int cg_cpuset(int fd, const struct oci_res_cpu *c, const char *field, struct cell_err *e);
 int cg_pids(int fd, int64_t limit, const char *field, struct cell_err *e);
 int cg_rdma(int fd, const struct oci_res_rdma *r, const char *field, struct cell_err *e);
+int cg_throttles(int fd, const struct oci_res_blkio *b, const char *const files[],
+		 const char *const keys[], const char *field, struct cell_err *e);
+int cg_weight_devs(int fd, const struct oci_res_blkio *b, const char *file,
+		   int64_t (*conv)(int64_t), const char *field, struct cell_err *e);
+int cg_hugetlb(int fd, const struct oci_res_hugepage *h, const char *suffix, const char *field,
+	       struct cell_err *e);
 
 /* "major:minor" of a device entry. */
 #define CG_DEV_FMT "%lld:%lld"

@@ -126,38 +126,72 @@ int cg_pids(int fd, int64_t limit, const char *field, struct cell_err *e)
 	return cg_write_i64(fd, "pids.max", limit, field, e);
 }
 
-static int v1_throttles(int fd, const struct oci_res_blkio *b, const char *field,
-			struct cell_err *e)
+static const char *const throttle_keys[OCI_THROTTLE_NKINDS] = {
+	"throttleReadBpsDevice", "throttleWriteBpsDevice",
+	"throttleReadIOPSDevice", "throttleWriteIOPSDevice",
+};
+
+/* One line per device and kind: "8:0 RATE" into files[kind], or, with
+ * keys, "8:0 KEY=RATE" into files[0] (v2's io.max). */
+int cg_throttles(int fd, const struct oci_res_blkio *b, const char *const files[],
+		 const char *const keys[], const char *field, struct cell_err *e)
 {
-	static const char *const files[OCI_THROTTLE_NKINDS] = {
-		"blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
-		"blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device",
-	};
-	static const char *const keys[OCI_THROTTLE_NKINDS] = {
-		"throttleReadBpsDevice", "throttleWriteBpsDevice",
-		"throttleReadIOPSDevice", "throttleWriteIOPSDevice",
-	};
-	char f[200], line[64];
+	char f[200], line[96];
 
 	for (int k = 0; k < OCI_THROTTLE_NKINDS; k++)
 		for (size_t i = 0; i < b->n_throttle[k]; i++) {
 			const struct oci_res_throttle_dev *t = &b->throttle[k][i];
 
-			snprintf(f, sizeof f, "%s.%s[%zu]", field, keys[k], i);
-			snprintf(line, sizeof line, CG_DEV_FMT " %llu", (long long)t->major,
-				 (long long)t->minor, (unsigned long long)t->rate);
-			if (cg_write(fd, files[k], line, f, e) < 0)
+			snprintf(f, sizeof f, "%s.%s[%zu]", field, throttle_keys[k], i);
+			snprintf(line, sizeof line, CG_DEV_FMT " %s%s%llu", (long long)t->major,
+				 (long long)t->minor, keys ? keys[k] : "", keys ? "=" : "",
+				 (unsigned long long)t->rate);
+			if (cg_write(fd, files[keys ? 0 : k], line, f, e) < 0)
 				return -1;
 		}
 	return 0;
+}
+
+/* "8:0 WEIGHT" lines of weightDevice, through conv (NULL: as given). */
+int cg_weight_devs(int fd, const struct oci_res_blkio *b, const char *file,
+		   int64_t (*conv)(int64_t), const char *field, struct cell_err *e)
+{
+	char f[200], line[64];
+
+	for (size_t i = 0; i < b->n_weight_devs; i++) {
+		const struct oci_res_weight_dev *d = &b->weight_devs[i];
+
+		if (!d->weight.set)
+			continue;
+		snprintf(f, sizeof f, "%s.weightDevice[%zu]", field, i);
+		snprintf(line, sizeof line, CG_DEV_FMT " %lld", (long long)d->major,
+			 (long long)d->minor, (long long)(conv ? conv(d->weight.v) : d->weight.v));
+		if (cg_write(fd, file, line, f, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* hugetlb.<size>.<suffix>: limit_in_bytes on v1, max on v2. */
+int cg_hugetlb(int fd, const struct oci_res_hugepage *h, const char *suffix, const char *field,
+	       struct cell_err *e)
+{
+	char file[64], val[24];
+
+	snprintf(file, sizeof file, "hugetlb.%s.%s", h->page_size, suffix);
+	snprintf(val, sizeof val, "%llu", (unsigned long long)h->limit);
+	return cg_write(fd, file, val, field, e);
 }
 
 /* blkio.weight belongs to CFQ, gone since 5.0; BFQ has blkio.bfq.weight
  * with the same range. */
 static int v1_blkio(int fd, const struct oci_res_blkio *b, const char *field, struct cell_err *e)
 {
+	static const char *const files[OCI_THROTTLE_NKINDS] = {
+		"blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
+		"blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device",
+	};
 	bool bfq = !has_file(fd, "blkio.weight");
-	char f[200], line[64];
 
 	if ((b->weight.set || b->n_weight_devs) && bfq && !has_file(fd, "blkio.bfq.weight"))
 		return cell_err_set(e, ENOTSUP, "%s.weight: no I/O scheduler with weights (CFQ or BFQ) on this host",
@@ -166,28 +200,16 @@ static int v1_blkio(int fd, const struct oci_res_blkio *b, const char *field, st
 		return -1;
 	if (!bfq && w_num(fd, "blkio.leaf_weight", &b->leaf_weight, field, "leafWeight", e) < 0)
 		return -1;
-	for (size_t i = 0; i < b->n_weight_devs; i++) {
-		const struct oci_res_weight_dev *d = &b->weight_devs[i];
-
-		if (!d->weight.set)
-			continue;
-		snprintf(f, sizeof f, "%s.weightDevice[%zu]", field, i);
-		snprintf(line, sizeof line, CG_DEV_FMT " %lld", (long long)d->major,
-			 (long long)d->minor, (long long)d->weight.v);
-		if (cg_write(fd, bfq ? "blkio.bfq.weight_device" : "blkio.weight_device", line, f, e) < 0)
-			return -1;
-	}
-	return v1_throttles(fd, b, field, e);
+	if (cg_weight_devs(fd, b, bfq ? "blkio.bfq.weight_device" : "blkio.weight_device", NULL,
+			   field, e) < 0)
+		return -1;
+	return cg_throttles(fd, b, files, NULL, field, e);
 }
 
 static int v1_hugetlb(int fd, const struct oci_res_hugepage *h, const char *field,
 		      struct cell_err *e)
 {
-	char file[64], val[24];
-
-	snprintf(file, sizeof file, "hugetlb.%s.limit_in_bytes", h->page_size);
-	snprintf(val, sizeof val, "%llu", (unsigned long long)h->limit);
-	return cg_write(fd, file, val, field, e);
+	return cg_hugetlb(fd, h, "limit_in_bytes", field, e);
 }
 
 /* rdma.max lines are the same on both versions. */

@@ -130,35 +130,14 @@ static int v2_cpu(int fd, const struct oci_res_cpu *c, const char *field, struct
 	return 0;
 }
 
-static int v2_io_throttle(int fd, const struct oci_res_blkio *b, const char *field,
-			  struct cell_err *e)
-{
-	static const char *const keys[OCI_THROTTLE_NKINDS] = { "rbps", "wbps", "riops", "wiops" };
-	static const char *const names[OCI_THROTTLE_NKINDS] = {
-		"throttleReadBpsDevice", "throttleWriteBpsDevice",
-		"throttleReadIOPSDevice", "throttleWriteIOPSDevice",
-	};
-	char f[200], line[96];
-
-	for (int k = 0; k < OCI_THROTTLE_NKINDS; k++)
-		for (size_t i = 0; i < b->n_throttle[k]; i++) {
-			const struct oci_res_throttle_dev *t = &b->throttle[k][i];
-
-			snprintf(f, sizeof f, "%s.%s[%zu]", field, names[k], i);
-			snprintf(line, sizeof line, CG_DEV_FMT " %s=%llu", (long long)t->major,
-				 (long long)t->minor, keys[k], (unsigned long long)t->rate);
-			if (cg_write(fd, "io.max", line, f, e) < 0)
-				return -1;
-		}
-	return 0;
-}
-
 /* With BFQ, io.bfq.weight takes the blkio range as is; otherwise
  * io.weight (the cost model) takes the converted one. */
 static int v2_io(int fd, const struct oci_res_blkio *b, const char *field, struct cell_err *e)
 {
+	static const char *const io_max[] = { "io.max" };
+	static const char *const keys[OCI_THROTTLE_NKINDS] = { "rbps", "wbps", "riops", "wiops" };
 	bool bfq = faccessat(fd, "io.bfq.weight", F_OK, 0) == 0;
-	char f[200], line[64];
+	char f[200];
 
 	if (b->weight.set) {
 		sub(f, sizeof f, field, "weight");
@@ -166,28 +145,16 @@ static int v2_io(int fd, const struct oci_res_blkio *b, const char *field, struc
 			  cg_write_i64(fd, "io.weight", cg_blkio_to_io_weight(b->weight.v), f, e) < 0)
 			return -1;
 	}
-	for (size_t i = 0; i < b->n_weight_devs; i++) {
-		const struct oci_res_weight_dev *d = &b->weight_devs[i];
-
-		if (!d->weight.set)
-			continue;
-		snprintf(f, sizeof f, "%s.weightDevice[%zu]", field, i);
-		snprintf(line, sizeof line, CG_DEV_FMT " %lld", (long long)d->major, (long long)d->minor,
-			 (long long)(bfq ? d->weight.v : cg_blkio_to_io_weight(d->weight.v)));
-		if (cg_write(fd, bfq ? "io.bfq.weight" : "io.weight", line, f, e) < 0)
-			return -1;
-	}
-	return v2_io_throttle(fd, b, field, e);
+	if (cg_weight_devs(fd, b, bfq ? "io.bfq.weight" : "io.weight",
+			   bfq ? NULL : cg_blkio_to_io_weight, field, e) < 0)
+		return -1;
+	return cg_throttles(fd, b, io_max, keys, field, e);
 }
 
 static int v2_hugetlb(int fd, const struct oci_res_hugepage *h, const char *field,
 		      struct cell_err *e)
 {
-	char file[64], val[24];
-
-	snprintf(file, sizeof file, "hugetlb.%s.max", h->page_size);
-	snprintf(val, sizeof val, "%llu", (unsigned long long)h->limit);
-	return cg_write(fd, file, val, field, e);
+	return cg_hugetlb(fd, h, "max", field, e);
 }
 
 const struct cg_apply_ops cg_v2_ops = {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../idmap/idmap.h"
+#include "../net/net.h"
 #include "../oci/json.h"
 #include "../state/state.h"
 #include "../util/log.h"
@@ -46,7 +47,8 @@ static int load_config(const struct create_opts *o, struct created *cr, struct c
 	close(bfd);
 	if (cr->cfg == NULL)
 		return -1;
-	if (ns_validate(cr->cfg, e) < 0 || idmap_validate(cr->cfg, e) < 0)
+	if (ns_validate(cr->cfg, e) < 0 || idmap_validate(cr->cfg, e) < 0 ||
+	    net_validate(cr->cfg, e) < 0)
 		return -1;
 	if (cr->cfg->process.terminal)
 		return cell_err_set(e, ENOTSUP, "config.json: process.terminal: terminals are not supported yet");
@@ -175,6 +177,8 @@ int container_create(struct cell_ctx *g, const struct create_opts *o, struct cre
 	cr->ns.preserve_fds = o->preserve_fds;
 	cr->ns.no_pivot = o->no_pivot;
 	cr->ns.child_sigmask = o->sigmask;
+	cr->ns.rootfd = cr->rootfd;
+	cr->ns.statefd = cr->statefd;
 	if (make_cgroups(g, o, cr, e) < 0)
 		goto fail_state;
 	if (ns_spawn(&cr->ns, e) < 0)
@@ -201,8 +205,10 @@ void container_destroy(struct created *cr, const char *id)
 		container_remove_cgroups(&cr->cg, &ignored);
 	cr->has_cg = false;
 	/* Only a directory we claimed: an EEXIST claim belongs to another. */
-	if (cr->rootfd >= 0 && cr->statefd >= 0)
+	if (cr->rootfd >= 0 && cr->statefd >= 0) {
+		net_teardown(cr->rootfd, cr->statefd, id, &ignored);
 		state_remove(cr->rootfd, id, cr->statefd, &ignored);
+	}
 }
 
 void created_close(struct created *cr)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../net/net.h"
 #include "../ns/ns.h"
 #include "../state/state.h"
 #include "../util/cleanup.h"
@@ -146,7 +147,7 @@ int cmd_delete(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 	}
 	if (o.has_cg && container_remove_cgroups(&o.cg, e) < 0)
 		goto fail;
-	if (state_remove(o.rootfd, id, o.dirfd, e) < 0)
+	if (net_teardown(o.rootfd, o.dirfd, id, e) < 0 || state_remove(o.rootfd, id, o.dirfd, e) < 0)
 		goto fail;
 	close_container(&o);
 	return 0;

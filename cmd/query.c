@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../net/net.h"
 #include "../oci/json.h"
 #include "../state/state.h"
 #include "opened.h"
@@ -83,7 +84,20 @@ static int list_on_opt(void *ctx, int opt, const char *arg, struct cell_err *e)
 struct list_row {
 	struct state s;
 	enum state_status st;
+	char ip[64]; /* from net/'s record; "" when none */
 };
+
+/* The container's addresses, without prefixes, comma-separated. */
+static void row_ip(int dirfd, struct list_row *row)
+{
+	struct net_summary ns;
+
+	row->ip[0] = '\0';
+	if (net_summary_read(dirfd, &ns) < 0)
+		return;
+	snprintf(row->ip, sizeof row->ip, "%.*s%s%.*s", (int)strcspn(ns.ipv4, "/"), ns.ipv4,
+		 ns.ipv4[0] && ns.ipv6[0] ? "," : "", (int)strcspn(ns.ipv6, "/"), ns.ipv6);
+}
 
 static int cmp_rows(const void *a, const void *b)
 {
@@ -113,6 +127,7 @@ static size_t collect(int rootfd, struct list_row **rows)
 			continue;
 		if (state_read(fd, &row.s, &ignored) == 0) {
 			row.st = container_status(fd, &row.s, NULL, NULL);
+			row_ip(fd, &row);
 			if (n == cap) {
 				struct list_row *nr = realloc(*rows, (cap = cap ? cap * 2 : 16) * sizeof *nr);
 
@@ -135,29 +150,31 @@ static size_t collect(int rootfd, struct list_row **rows)
 static void print_table(const struct list_row *rows, size_t n)
 {
 	const int wst = 7; /* "created", "running", "stopped" */
-	int wid = 4;
+	int wid = 4, wip = 2;
 
 	for (size_t i = 0; i < n; i++) {
-		int l = (int)strlen(rows[i].s.id);
+		int l = (int)strlen(rows[i].s.id), lip = (int)strlen(rows[i].ip);
 
 		wid = l > wid ? l : wid;
+		wip = lip > wip ? lip : wip;
 	}
-	printf("%-*s  %-*s  %-7s  %-19s  %s\n", wid, "NAME", wst, "STATE", "PID", "CREATED", "BUNDLE");
+	printf("%-*s  %-*s  %-7s  %-*s  %-19s  %s\n", wid, "NAME", wst, "STATE", "PID", wip, "IP",
+	       "CREATED", "BUNDLE");
 	for (size_t i = 0; i < n; i++) {
 		const struct state *s = &rows[i].s;
 		char created[20] = "-";
 
 		if (s->created != NULL)
 			snprintf(created, sizeof created, "%.10s %.8s", s->created, s->created + 11);
-		printf("%-*s  %-*s  %-7d  %-19s  %s\n", wid, s->id, wst, state_status_name(rows[i].st),
-		       rows[i].st == STATUS_STOPPED ? 0 : (int)s->pid, created,
+		printf("%-*s  %-*s  %-7d  %-*s  %-19s  %s\n", wid, s->id, wst, state_status_name(rows[i].st),
+		       rows[i].st == STATUS_STOPPED ? 0 : (int)s->pid, wip, rows[i].ip, created,
 		       s->bundle ? s->bundle : "-");
 	}
 }
 
 static const char list_usage[] =
 	"Usage: cell list [-q] [-f|--format table|json]\n"
-	"List containers: NAME STATE PID CREATED BUNDLE.\n"
+	"List containers: NAME STATE PID IP CREATED BUNDLE.\n"
 	"  -q, --quiet   only the IDs\n";
 
 int cmd_list(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../net/net.h"
 #include "../state/state.h"
 #include "../util/sys.h"
 #include "container.h"
@@ -119,6 +120,7 @@ int cmd_run(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 		if (cr.has_cg)
 			container_remove_cgroups(&cr.cg, &ignored);
 		cr.has_cg = false;
+		net_teardown(cr.rootfd, cr.statefd, o.id, &ignored);
 		state_remove(cr.rootfd, o.id, cr.statefd, &ignored);
 	}
 	if (r < 0)

@@ -22,6 +22,8 @@ struct ns_container {
 	bool no_pivot;
 	const sigset_t *child_sigmask; /* mask the user's program starts with; NULL: inherited */
 	struct cgroup *cg;             /* made by the caller; the init is placed in it */
+	int rootfd;         /* --root, for net/ (leases), or -1 */
+	int statefd;        /* ROOT/ID, for net/ (its record), or -1 */
 
 	/* Outputs of ns_spawn. */
 	pid_t pid;

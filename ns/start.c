@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../idmap/idmap.h"
+#include "../net/net.h"
 #include "../state/state.h"
 #include "../util/sys.h"
 #include "internal.h"
@@ -108,7 +109,8 @@ static int drive_stages(struct ns_container *c, const struct ns_child_args *a, s
 		return -1;
 	if (c->cg && cgroup_attach(c->cg, c->pid, e) < 0)
 		return -1;
-	/* Network (issue 4) is set up here. */
+	if (net_setup(cfg, c->id, c->rootfd, c->statefd, c->pid, c->pidfd, e) < 0)
+		return -1;
 	if (sync_send(c->sync_fd, SYNC_PARENT_DONE, 0) < 0)
 		return cell_err_sys(e, "sync: send parent-done");
 	if (cfg->n_hooks[OCI_HOOK_CREATE_RUNTIME] > 0 || cfg->n_hooks[OCI_HOOK_CREATE_CONTAINER] > 0) {
@@ -166,6 +168,11 @@ fail:
 	if (a.sync_fd >= 0)
 		close(a.sync_fd);
 	ns_abort(c);
+	if (c->statefd >= 0) {
+		struct cell_err ignored;
+
+		net_teardown(c->rootfd, c->statefd, c->id, &ignored);
+	}
 	return -1;
 }
 

@@ -172,8 +172,14 @@ static void write_linux(struct json_out *o, const struct oci_spec_opts *opts)
 	jo_key(o, "namespaces");
 	jo_arr_begin(o);
 	for (i = 0; i < sizeof namespaces / sizeof namespaces[0]; i++) {
+		bool net = strcmp(namespaces[i], "network") == 0;
+
+		if (net && opts->net == OCI_SPEC_NET_HOST)
+			continue;
 		jo_obj_begin(o);
 		jo_kstr(o, "type", namespaces[i]);
+		if (net && opts->net == OCI_SPEC_NET_NS)
+			jo_kstr(o, "path", opts->net_arg);
 		jo_obj_end(o);
 	}
 	if (opts->rootless) {
@@ -184,6 +190,24 @@ static void write_linux(struct json_out *o, const struct oci_spec_opts *opts)
 	jo_arr_end(o);
 	STRV(o, "maskedPaths", masked);
 	STRV(o, "readonlyPaths", readonly);
+	jo_obj_end(o);
+}
+
+/* The cell.net.* annotations (net/ reads them; other runtimes ignore them). */
+static void write_net_annotations(struct json_out *o, const struct oci_spec_opts *opts)
+{
+	static const char *const type[] = { [OCI_SPEC_NET_NONE] = "none", [OCI_SPEC_NET_HOST] = "host",
+					    [OCI_SPEC_NET_BRIDGE] = "veth", [OCI_SPEC_NET_NS] = "ns" };
+
+	if (opts->net == OCI_SPEC_NET_DEFAULT)
+		return;
+	jo_key(o, "annotations");
+	jo_obj_begin(o);
+	jo_kstr(o, "cell.net.type", type[opts->net]);
+	if (opts->net == OCI_SPEC_NET_BRIDGE) {
+		jo_kstr(o, "cell.net.bridge", opts->net_arg ? opts->net_arg : "cellbr0");
+		jo_kstr(o, "cell.net.ipv4", "auto");
+	}
 	jo_obj_end(o);
 }
 
@@ -204,6 +228,7 @@ int oci_spec_write(struct json_out *o, const struct oci_spec_opts *opts)
 	jo_kstr(o, "hostname", "cell");
 	write_mounts(o, opts->rootless);
 	write_linux(o, opts);
+	write_net_annotations(o, opts);
 	jo_obj_end(o);
 	if (o->oom) {
 		errno = ENOMEM;

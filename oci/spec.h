@@ -10,6 +10,15 @@
 /* The runtime-spec version cell writes and the newest one it accepts. */
 #define OCI_SPEC_VERSION "1.2.0"
 
+/* `cell spec --net`: how the container is networked (README, Networking). */
+enum oci_spec_net {
+	OCI_SPEC_NET_DEFAULT, /* a new network namespace, nothing said about it */
+	OCI_SPEC_NET_NONE,    /* a new network namespace with lo only */
+	OCI_SPEC_NET_HOST,    /* the host's network namespace */
+	OCI_SPEC_NET_BRIDGE,  /* a veth pair to a bridge, address `auto` */
+	OCI_SPEC_NET_NS,      /* join the network namespace at net_arg */
+};
+
 /* Zero-initialise and set what differs from the defaults; new options
  * (rootless, user namespace maps, network) are added as fields. */
 struct oci_spec_opts {
@@ -19,6 +28,8 @@ struct oci_spec_opts {
 	bool rootless;         /* user namespace mapping host uid/gid to 0, no resources */
 	unsigned int uid;      /* with rootless: the caller's ids */
 	unsigned int gid;
+	enum oci_spec_net net;
+	const char *net_arg;   /* bridge name (NULL: cellbr0) or netns path */
 };
 
 /* Write the document into o (pretty or not as o was initialised; `cell

@@ -338,6 +338,15 @@ make_netns() {
 	echo "$name"
 }
 
+# net_bridge: a bridge name for this test (not created: cell makes it),
+# deleted by the cleanup; prints it. Unique across concurrent runs.
+net_bridge() {
+	local name
+	name=$(printf 'ctb%04x%04x' $((RANDOM % 65536)) $(($$ % 65536)))
+	echo "$name" >>"$T/.links"
+	echo "$name"
+}
+
 # register_host_path PATH: a host path the test checks must never be
 # created; removed by the cleanup if a bug created it.
 register_host_path() {
@@ -431,6 +440,11 @@ cleanup_test() {
 		while read -r n; do
 			ip netns del "$n" 2>/dev/null || true
 		done <"$t/.netns"
+	fi
+	if [ -f "$t/.links" ]; then
+		while read -r n; do
+			ip link del "$n" 2>/dev/null || true
+		done <"$t/.links"
 	fi
 	if [ -f "$t/.host-paths" ]; then
 		while read -r p; do

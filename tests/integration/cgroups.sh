@@ -484,3 +484,22 @@ test_v1_memory_and_cpu_knobs_written() {
 	assert_eq 1000 "$(cat "$c/cpu.cfs_burst_us")" "cpu.cfs_burst_us"
 	assert_eq 1 "$(cat "$c/cpu.idle")" "cpu.idle"
 }
+
+test_info_shows_cgroup_usage() {
+	need_ctrl pids
+	need_ctrl memory
+	make_bundle
+	cfg 'linux.resources={"pids":{"limit":20}}'
+	cfg_sh 'sleep 600 & exec sleep 601'
+	ctr_detach c1
+	wait_for 5 sh -c "[ \"\$(cat '$(cg_dir pids)$(cg_path c1)/pids.current')\" = 2 ]" || fail "two processes"
+	try rt info -H c1
+	assert_rc 0
+	note "$OUT"
+	assert_match "$OUT" '^CPU use: +[0-9]+\.[0-9]+ seconds' "CPU use"
+	assert_match "$OUT" '^Memory use: +[1-9][0-9]*$' "memory use in bytes"
+	assert_contains "$OUT" "Pids:           2 (limit 20)" "pids and limit"
+	assert_ok rt pause c1
+	try rt info c1
+	assert_contains "$OUT" "State:          PAUSED" "state in info"
+}

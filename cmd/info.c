@@ -1,0 +1,145 @@
+/* `info`: one container in lxc-info's readable shape. */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../net/net.h"
+#include "../state/state.h"
+#include "opened.h"
+
+static const char info_usage[] =
+	"Usage: cell info [-H] ID\n"
+	"Show a container: Name, State, PID, CPU, block I/O and memory use, pids,\n"
+	"IP addresses, host link and its byte counters.\n"
+	"  -H, --no-humanize   byte counters as plain numbers\n";
+
+static void print_size(const char *label, uint64_t n, bool raw, bool sub);
+
+/* Link counters are indented under "Link:", as in lxc-info. */
+static void print_bytes(const char *label, uint64_t n, bool raw)
+{
+	print_size(label, n, raw, true);
+}
+
+static void print_size(const char *label, uint64_t n, bool raw, bool sub)
+{
+	static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)n;
+	size_t u = 0;
+
+	if (raw || n < 1024) {
+		printf("%s%-*s %" PRIu64 "\n", sub ? " " : "", sub ? 14 : 15, label, n);
+		return;
+	}
+	while (v >= 1024 && u + 1 < sizeof units / sizeof units[0]) {
+		v /= 1024;
+		u++;
+	}
+	printf("%s%-*s %.2f %s\n", sub ? " " : "", sub ? 14 : 15, label, v, units[u]);
+}
+
+static void print_net(const struct net_summary *ns, bool running, bool raw)
+{
+	struct cell_err ignored;
+	uint64_t rx, tx;
+
+	if (ns->ipv4[0])
+		printf("%-15s %.*s\n", "IP:", (int)strcspn(ns->ipv4, "/"), ns->ipv4);
+	if (ns->ipv6[0])
+		printf("%-15s %.*s\n", "IP:", (int)strcspn(ns->ipv6, "/"), ns->ipv6);
+	if (!ns->link[0] || !running)
+		return;
+	printf("%-15s %s\n", "Link:", ns->link);
+	/* The link goes with the container's network namespace. */
+	if (net_link_bytes(ns->link, &rx, &tx, &ignored) < 0)
+		return;
+	print_bytes("TX bytes:", tx, raw);
+	print_bytes("RX bytes:", rx, raw);
+	print_bytes("Total bytes:", rx + tx, raw);
+}
+
+/* lxc-info's lines: CPU, block I/O and memory use, plus peak and pids. */
+static void print_cgroups(const struct state *s, bool raw)
+{
+	struct cell_err ignored;
+	struct cgroup_stats st;
+	struct cgroup cg;
+	uint64_t io = 0;
+
+	if (s->cgroups == NULL || cgroup_open(&cg, s->cgroups, &ignored) < 0)
+		return;
+	cgroup_stats(&cg, &st);
+	cgroup_close(&cg);
+	if (st.has_cpu)
+		printf("%-15s %.2f seconds\n", "CPU use:", (double)st.cpu_total_ns / 1e9);
+	for (size_t i = 0; i < st.n_io; i++)
+		io += st.io[i].read_bytes + st.io[i].write_bytes;
+	if (st.has_io)
+		print_size("BlkIO use:", io, raw, false);
+	if (st.has_memory) {
+		print_size("Memory use:", st.mem_usage, raw, false);
+		if (st.mem_max_usage)
+			print_size("Memory peak:", st.mem_max_usage, raw, false);
+	}
+	if (st.has_pids) {
+		if (st.pids_limit == UINT64_MAX)
+			printf("%-15s %" PRIu64 "\n", "Pids:", st.pids_current);
+		else
+			printf("%-15s %" PRIu64 " (limit %" PRIu64 ")\n", "Pids:", st.pids_current, st.pids_limit);
+	}
+}
+
+static int info_on_opt(void *ctx, int opt, const char *arg, struct cell_err *e)
+{
+	*(bool *)ctx = true;
+	return 0;
+}
+
+int cmd_info(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
+{
+	static const struct option lo[] = {
+		{ "no-humanize", no_argument, NULL, 'H' }, { "help", no_argument, NULL, 'h' }, { 0 },
+	};
+	bool raw = false;
+	struct cmd_parser p = { .name = "info", .usage = info_usage, .shortopts = "+Hh",
+				.longopts = lo, .on_opt = info_on_opt, .ctx = &raw,
+				.min_args = 1, .max_args = 1 };
+	struct net_summary ns;
+	enum state_status st;
+	char status[16];
+	struct state s;
+	int first, r, rootfd, dirfd;
+
+	r = cmd_parse(&p, argc, argv, &first, e);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	rootfd = cmd_open_root(g, false, e);
+	if (rootfd < 0)
+		return cell_err_set(e, ENOENT, "container `%s` does not exist", argv[first]);
+	dirfd = state_open(rootfd, argv[first], false, e);
+	close(rootfd);
+	if (dirfd < 0)
+		return -1;
+	if (state_read(dirfd, &s, e) < 0) {
+		close(dirfd);
+		return -1;
+	}
+	st = container_status(dirfd, &s, NULL, NULL);
+	snprintf(status, sizeof status, "%s", state_status_name(st));
+	for (char *c = status; *c; c++)
+		*c = (char)toupper((unsigned char)*c);
+	printf("%-15s %s\n", "Name:", s.id);
+	printf("%-15s %s\n", "State:", status);
+	if (st != STATUS_STOPPED)
+		printf("%-15s %d\n", "PID:", (int)s.pid);
+	if (st != STATUS_STOPPED)
+		print_cgroups(&s, raw);
+	if (net_summary_read(dirfd, &ns) == 0)
+		print_net(&ns, st != STATUS_STOPPED, raw);
+	state_free(&s);
+	close(dirfd);
+	return 0;
+}

@@ -1,0 +1,299 @@
+# shellcheck shell=bash disable=SC2016 # sh -c scripts are single-quoted on purpose
+# Networking (net/): veth pairs on a bridge, none/host/ns:PATH, leases,
+# teardown. Every bridge is made for the test (net_bridge) on a test-only
+# subnet, and removed by the cleanup.
+
+# net_bundle: $B with a veth network on a new bridge $BR, subnet $NET.0/24
+# (gateway $NET.1) and IPv6 $NET6::/64; ping allowed (CAP_NET_RAW).
+net_bundle() {
+	make_bundle
+	BR=$(net_bridge)
+	NET="10.231.$((RANDOM % 250 + 1))"
+	NET6="fdce:$(printf %x $((RANDOM % 65536)))::"
+	cfg 'annotations["cell.net.type"]=veth' "annotations[\"cell.net.bridge\"]=$BR" \
+		"annotations[\"cell.net.bridge.ipv4\"]=$NET.1/24" \
+		"annotations[\"cell.net.bridge.ipv6\"]=${NET6}1/64"
+	local s
+	for s in bounding effective permitted; do cfg "process.capabilities.$s+=\"CAP_NET_RAW\""; done
+}
+
+ctr_ip() { # ID [6]: the container's IPv4 (or IPv6) address from `info`
+	local pat='^[0-9.]+$'
+	[ "${2:-}" = 6 ] && pat=':'
+	rt info "$1" | awk -v p="$pat" '$1 == "IP:" && $2 ~ p { print $2; exit }'
+}
+
+ports_of() { # BRIDGE: the links attached to it
+	ip -o link show master "$1" 2>/dev/null | awk -F': ' '{ print $2 }' | cut -d@ -f1 | xargs
+}
+
+leases() { # the lease entries of $ROOT (not the .br-NAME marks of bridges)
+	ls "$ROOT/.net" 2>/dev/null | xargs
+}
+
+assert_no_net_left() { # BRIDGE
+	assert_eq "" "$(ports_of "$1")" "links still attached to $1"
+	assert_eq "" "$(leases)" "leases in $ROOT/.net"
+	assert_eq "" "$(ip -o link show | grep -o 'cell-[0-9a-f]\{10\}' | while read -r l; do
+		grep -lqs "$l" "$ROOT"/*/net || echo "$l"; done | xargs)" "cell- links of no container here"
+}
+
+test_net_two_containers_ping_each_other_and_host_reaches_them() {
+	net_bundle
+	cfg_args sleep 60
+	ctr_detach a
+	local ipa
+	ipa=$(ctr_ip a)
+	assert_match "$ipa" "^$NET\.[0-9]+$" "address of a"
+	cfg_sh "ping -c1 -W3 $ipa"
+	ctr_run b
+	assert_rc 0
+	assert_contains "$OUT" "1 packets received"
+	# The host reaches a through the bridge's address.
+	assert_ok busybox ping -c1 -W3 "$ipa"
+	assert_eq "$(ip -o -4 addr show dev "$BR" | awk '{ print $4 }')" "$NET.1/24" "bridge address"
+}
+
+test_net_ipv6_address_and_default_routes() {
+	net_bundle
+	cfg 'annotations["cell.net.ipv6"]=auto'
+	cfg_sh 'ip -4 route; ip -6 route; ping6 -c1 -W3 '"${NET6}1"
+	ctr_run c1
+	assert_rc 0
+	assert_contains "$OUT" "default via $NET.1 dev eth0"
+	assert_contains "$OUT" "default via ${NET6}1 dev eth0"
+	assert_contains "$OUT" "1 packets received"
+}
+
+test_net_none_sees_only_lo() {
+	make_bundle
+	cfg 'annotations["cell.net.type"]=none'
+	cfg_sh 'ip -o link | cut -d: -f2 | xargs'
+	ctr_run c1
+	assert_rc 0
+	assert_eq "lo" "$OUT" "links in a none container"
+}
+
+test_net_host_sees_host_links() {
+	make_bundle
+	ns_del network
+	cfg 'annotations["cell.net.type"]=host'
+	cfg_sh 'ip -o link | cut -d: -f2 | cut -d@ -f1 | xargs; readlink /proc/1/ns/net'
+	ctr_run c1
+	assert_rc 0
+	local first
+	first=$(printf '%s\n' "$OUT" | head -n 1)
+	assert_eq "$(ip -o link | cut -d: -f2 | cut -d@ -f1 | xargs)" "$first" "links seen inside"
+	assert_contains "$OUT" "$(host_ns net)"
+}
+
+test_net_host_type_with_netns_is_refused() {
+	make_bundle
+	cfg 'annotations["cell.net.type"]=host'
+	ctr_run c1
+	assert_rc 1
+	assert_contains "$ERR" "annotations[cell.net.type]: \`host\` but linux.namespaces has a network namespace"
+	assert_eq absent "$(ctr_status c1)"
+}
+
+test_net_joined_netns_is_shared() {
+	local ns
+	ns=$(make_netns)
+	ip -n "$ns" link add cellv0 type veth peer name cellv1
+	make_bundle
+	ns_add network "/run/netns/$ns"
+	cfg 'annotations["cell.net.type"]=ns'
+	cfg_sh 'ip -o link | cut -d: -f2 | cut -d@ -f1 | xargs'
+	ctr_run c1
+	assert_rc 0
+	assert_eq "lo cellv1 cellv0" "$OUT" "links in the joined namespace"
+	ctr_run c2
+	assert_rc 0
+	assert_eq "lo cellv1 cellv0" "$OUT" "links seen by a second container"
+}
+
+test_net_auto_addresses_distinct_concurrent_and_reused() {
+	net_bundle
+	cfg_args sleep 60
+	local i pids=() ips freed new
+	for i in $(seq 1 20); do
+		rt create -b "$B" "n$i" </dev/null >"$T/n$i.out" 2>"$T/n$i.err" &
+		pids+=($!)
+	done
+	for i in "${!pids[@]}"; do
+		wait "${pids[$i]}" || fail "create n$((i + 1)) failed: $(cat "$T/n$((i + 1)).err")"
+	done
+	ips=$(for i in $(seq 1 20); do ctr_ip "n$i"; done | sort -u)
+	assert_eq 20 "$(printf '%s\n' "$ips" | grep -c "^$NET\.")" "distinct addresses: $(echo $ips)"
+	assert_eq 20 "$(ports_of "$BR" | wc -w)" "veths on the bridge"
+	# Free five; the next five get exactly those back.
+	freed=$(for i in 3 7 11 15 19; do ctr_ip "n$i"; done | sort | xargs)
+	for i in 3 7 11 15 19; do assert_ok rt delete --force "n$i"; done
+	for i in $(seq 21 25); do ctr_create "n$i"; done
+	new=$(for i in $(seq 21 25); do ctr_ip "n$i"; done | sort | xargs)
+	assert_eq "$freed" "$new" "addresses reused"
+	assert_eq 20 "$(rt list | grep -c "$NET\.")" "list shows the addresses"
+}
+
+test_net_nothing_left_after_delete() {
+	net_bundle
+	cfg 'annotations["cell.net.ipv6"]=auto'
+	cfg_args sleep 60
+	ctr_detach c1
+	assert_eq 1 "$(ports_of "$BR" | wc -w)" "veth attached"
+	assert_eq 2 "$(leases | wc -w)" "leases while running"
+	assert_ok rt delete --force c1
+	assert_no_net_left "$BR"
+	# The bridge is shared: it stays.
+	assert_ok ip link show "$BR"
+}
+
+test_net_nothing_left_after_run_exits() {
+	net_bundle
+	cfg_args true
+	ctr_run c1
+	assert_rc 0
+	assert_no_net_left "$BR"
+}
+
+test_net_failed_create_leaves_nothing() {
+	net_bundle
+	# Refused before anything is made.
+	cfg 'annotations["cell.net.ipv4"]=10.231.0.300'
+	ctr_run c1
+	assert_rc 1
+	assert_contains "$ERR" 'annotations[cell.net.ipv4]: `10.231.0.300`'
+	assert_one_line "$ERR"
+	assert_fail ip link show "$BR"
+	# Fails after the veth exists: the program is missing.
+	cfg --del 'annotations["cell.net.ipv4"]'
+	cfg_args /no/such/program
+	ctr_run c2
+	[ "$RC" != 0 ] || fail "run of a missing program succeeded"
+	assert_contains "$ERR" "/no/such/program"
+	assert_eq absent "$(ctr_status c2)"
+	assert_no_net_left "$BR"
+}
+
+test_net_address_in_use_fails_and_leaves_nothing() {
+	net_bundle
+	cfg "annotations[\"cell.net.ipv4\"]=$NET.9"
+	cfg_args sleep 60
+	ctr_detach c1
+	assert_eq "$NET.9" "$(ctr_ip c1)"
+	ctr_run c2
+	assert_rc 1
+	assert_contains "$ERR" "lease $NET.9: leased to another container"
+	assert_eq 1 "$(ports_of "$BR" | wc -w)" "links on the bridge"
+	assert_eq "$NET.9" "$(leases)" "leases"
+}
+
+test_net_kill_9_then_delete_leaves_nothing() {
+	net_bundle
+	cfg_args sleep 60
+	ctr_detach c1
+	local pid
+	pid=$(ctr_pid c1)
+	kill -9 "$pid"
+	wait_status c1 stopped
+	# The veth dies with the namespace; the lease waits for delete.
+	wait_for 5 test -z "$(ports_of "$BR")" || fail "veth still attached after kill -9: $(ports_of "$BR")"
+	assert_ok rt delete c1
+	assert_no_net_left "$BR"
+}
+
+test_net_lease_of_a_vanished_container_is_reclaimed() {
+	net_bundle
+	cfg "annotations[\"cell.net.ipv4\"]=$NET.5"
+	cfg_args sleep 60
+	ctr_detach c1
+	kill -9 "$(ctr_pid c1)"
+	wait_status c1 stopped
+	# As if cell crashed and its state was lost: the lease stays behind...
+	rm -rf "${ROOT:?}/c1"
+	assert_eq "$NET.5" "$(leases)"
+	# ...until an allocation finds its container gone.
+	ctr_detach c2
+	assert_eq "$NET.5" "$(ctr_ip c2)"
+	assert_ok rt delete --force c2
+	assert_no_net_left "$BR"
+}
+
+test_net_mac_and_mtu_seen_inside() {
+	net_bundle
+	cfg 'annotations["cell.net.mac"]=02:ce:11:22:33:44' 'annotations["cell.net.mtu"]="1280"' \
+		'annotations["cell.net.name"]=net0'
+	cfg_sh 'cat /sys/class/net/net0/address /sys/class/net/net0/mtu'
+	ctr_run c1
+	assert_rc 0
+	assert_eq "02:ce:11:22:33:44 1280" "$(echo $OUT)" "MAC and MTU inside"
+}
+
+test_net_default_mac_is_stable_for_the_id() {
+	net_bundle
+	cfg_sh 'cat /sys/class/net/eth0/address'
+	ctr_run same-id
+	assert_rc 0
+	local first=$OUT
+	assert_match "$first" '^00:16:3e:[0-7][0-9a-f](:[0-9a-f]{2}){2}$' "generated MAC"
+	ctr_run same-id
+	assert_eq "$first" "$OUT" "MAC for the same ID"
+	ctr_run other-id
+	assert_ne "$first" "$OUT" "MAC for another ID"
+}
+
+test_net_info_shows_addresses_link_and_bytes() {
+	net_bundle
+	cfg_args sleep 60
+	ctr_detach c1
+	assert_ok busybox ping -c2 -W3 "$(ctr_ip c1)"
+	assert_ok rt info -H c1
+	assert_match "$OUT" '^Name: +c1$'
+	assert_match "$OUT" '^State: +RUNNING$'
+	assert_match "$OUT" "^IP: +$NET\.[0-9]+$"
+	assert_match "$OUT" '^Link: +cell-[0-9a-f]{10}$'
+	local tx
+	tx=$(printf '%s\n' "$OUT" | awk '$1 == "TX" { print $3 }')
+	[ "${tx:-0}" -ge 196 ] || fail "TX bytes after two pings: ${tx:-none}"
+	assert_contains "$(ports_of "$BR")" "$(printf '%s\n' "$OUT" | awk '$1 == "Link:" { print $2 }')"
+}
+
+test_net_spec_bridge_runs() {
+	make_bundle
+	rm "$B/config.json"
+	local br
+	br=$(net_bridge)
+	assert_ok rt spec -b "$B" --net "bridge:$br"
+	# A test-only subnet instead of the default one.
+	cfg "annotations[\"cell.net.bridge.ipv4\"]=10.232.$((RANDOM % 250 + 1)).1/24" \
+		"process.env+=\"CELL_TEST_CTR=$CELL_TEST_TAG\""
+	cfg_sh 'ip -o -4 addr show eth0 | awk "{ print \$4 }"'
+	ctr_run c1
+	assert_rc 0
+	assert_match "$OUT" '^10\.232\.[0-9]+\.2/24$' "address inside"
+	assert_no_net_left "$br"
+}
+
+test_net_bridge_removed_with_last_user_when_asked() {
+	net_bundle
+	cfg 'annotations["cell.net.bridge.remove"]="true"'
+	cfg_args sleep 60
+	ctr_detach c1
+	ctr_detach c2
+	assert_ok rt delete --force c1
+	assert_ok ip link show "$BR"
+	assert_ok rt delete --force c2
+	assert_fail ip link show "$BR"
+}
+
+test_net_error_names_operation_and_link() {
+	net_bundle
+	# The "bridge" is a veth: attaching to it fails after the leases.
+	ip link add "$BR" type veth peer name "${BR}p"
+	ctr_run c1
+	assert_rc 1
+	assert_match "$ERR" 'create veth cell-[0-9a-f]{10}: '
+	assert_one_line "$ERR"
+	assert_eq "" "$(leases)" "leases"
+	assert_eq "" "$(ip -o link | grep -o 'cell-[0-9a-f]*' | xargs)" "cell links"
+}
