@@ -148,8 +148,13 @@ static int make_cgroups(struct cell_ctx *g, const struct create_opts *o, struct 
 	if (cgroup_detect(&cr->cg, e) < 0 ||
 	    cgroup_set_path(&cr->cg, l->cgroups_path, scope, o->id, e) < 0)
 		return -1;
-	if (cgroup_create(&cr->cg, &l->resources, e) < 0)
-		return cgroups_optional(cr->cfg, e->errnum) ? 0 : -1;
+	if (cgroup_create(&cr->cg, &l->resources, e) < 0) {
+		if (!cgroups_optional(cr->cfg, e->errnum))
+			return -1;
+		log_warn("no cgroups for `%s` (%s): an unprivileged user needs a delegated cgroup",
+			 o->id, e->msg);
+		return 0;
+	}
 	cr->has_cg = true;
 	cr->ns.cg = &cr->cg;
 	return 0;

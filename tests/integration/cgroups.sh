@@ -503,3 +503,19 @@ test_info_shows_cgroup_usage() {
 	try rt info c1
 	assert_contains "$OUT" "State:          PAUSED" "state in info"
 }
+
+test_update_device_rules_live() {
+	need_ctrl devices
+	[ -b /dev/loop0 ] || skip "no /dev/loop0"
+	make_bundle
+	share_dir
+	cfg 'linux.devices=[{"path":"/dev/xloop","type":"b","major":7,"minor":0}]'
+	cfg 'linux.resources={"devices":[{"allow":false,"access":"rwm"}]}'
+	cfg_sh 'while :; do if (exec 3</dev/xloop) 2>/dev/null; then echo ok; else echo denied; fi >/shared/r; sleep 0.05; done'
+	ctr_detach c1
+	wait_for 5 test -s "$SHARED/r" || fail "no probe result"
+	assert_eq denied "$(cat "$SHARED/r")" "before update"
+	printf '{"devices":[{"allow":false,"access":"rwm"},{"allow":true,"type":"b","major":7,"minor":0,"access":"r"}]}' >"$T/dev.json"
+	assert_ok rt update -r "$T/dev.json" c1
+	wait_for 5 sh -c "[ \"\$(cat '$SHARED/r')\" = ok ]" || fail "still $(cat "$SHARED/r") after update"
+}
