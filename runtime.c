@@ -21,7 +21,7 @@ static const struct {
 	{ "run", cmd_run, "create and start a container" },
 	{ "state", cmd_state, "print the OCI state of a container" },
 	{ "list", cmd_list, "list containers" },
-	{ "info", cmd_info, "show a container's state, addresses and link traffic" },
+	{ "info", cmd_info, "show a container: state, resource use, addresses, link traffic" },
 	{ "kill", cmd_kill, "send a signal to a container" },
 	{ "delete", cmd_delete, "remove a container" },
 	{ "pause", cmd_pause, "freeze every process of a container" },
