@@ -157,7 +157,7 @@ static int add_hier(struct cgroup *cg, const char *mnt, const char *opts, int ve
 	return 0;
 }
 
-static void finish_layout(struct cgroup *cg)
+static void finish_layout(struct cgroup *cg, bool probe_v2)
 {
 	uint32_t v1 = 0;
 	bool has_v1 = false;
@@ -174,23 +174,18 @@ static void finish_layout(struct cgroup *cg)
 	 * is there without the cpu controller. They fall to v2 where no v1
 	 * hierarchy has them. */
 	struct cg_hier *h = &cg->h[cg->v2];
-	_cleanup_close_ int fd = open(h->mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int fd = probe_v2 ? open(h->mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 
 	h->ctrls = fd >= 0 ? cg_v2_ctrls(fd) : 0;
 	h->ctrls |= ((1u << CG_FREEZER) | (1u << CG_DEVICES) | (1u << CG_CPUACCT)) & ~v1;
 	h->ctrls &= ~v1;
 }
 
-int cgroup_detect(struct cgroup *cg, struct cell_err *e)
+int cgroup_detect_from(struct cgroup *cg, char *mountinfo, bool probe_v2, struct cell_err *e)
 {
-	_cleanup_free_ char *buf = NULL;
-	size_t len;
-
 	memset(cg, 0, sizeof *cg);
 	cg->v2 = -1;
-	if (fs_read_file(AT_FDCWD, "/proc/self/mountinfo", 4 << 20, &buf, &len, e) < 0)
-		return cell_err_wrap(e, "cgroups");
-	for (char *line = buf, *next; line && *line; line = next) {
+	for (char *line = mountinfo, *next; line && *line; line = next) {
 		char *mnt, *type, *opts;
 		int version;
 
@@ -211,8 +206,18 @@ int cgroup_detect(struct cgroup *cg, struct cell_err *e)
 	}
 	if (cg->n == 0)
 		return cell_err_set(e, ENOENT, "cgroups: no cgroup filesystem is mounted");
-	finish_layout(cg);
+	finish_layout(cg, probe_v2);
 	return 0;
+}
+
+int cgroup_detect(struct cgroup *cg, struct cell_err *e)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+
+	if (fs_read_file(AT_FDCWD, "/proc/self/mountinfo", 4 << 20, &buf, &len, e) < 0)
+		return cell_err_wrap(e, "cgroups");
+	return cgroup_detect_from(cg, buf, true, e);
 }
 
 int cgroup_ctrl_fd(const struct cgroup *cg, enum cg_ctrl ctrl, int *version)

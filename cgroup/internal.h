@@ -13,6 +13,10 @@
 
 uint32_t cg_v2_ctrls(int dirfd);
 
+/* cgroup_detect on a mountinfo text (modified in place); probe_v2 reads
+ * the cgroup2 root's cgroup.controllers (off in unit tests). */
+int cgroup_detect_from(struct cgroup *cg, char *mountinfo, bool probe_v2, struct cell_err *e);
+
 /* Controllers the resources need. */
 uint32_t cg_needed_ctrls(const struct oci_resources *r);
 
