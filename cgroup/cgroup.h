@@ -52,7 +52,7 @@ struct cgroup {
 	struct cg_hier h[CG_MAX_HIER];
 	int v2;        /* index of the cgroup2 hierarchy, or -1 */
 	bool in_clone; /* the v2 dir was entered by CLONE_INTO_CGROUP */
-	bool default_path; /* /cell/[SCOPE/]ID: SCOPE is ours to remove, /cell stays */
+	bool default_path; /* /cell/[SCOPE/]ID: the parents are cell's to remove */
 };
 
 /* Find the host's hierarchies. */

@@ -151,8 +151,8 @@ int cgroup_set_path(struct cgroup *cg, const char *cgroups_path, const char *sco
 		if (path_append(rel, sizeof rel, cgroups_path, e) < 0)
 			return -1;
 	}
-	/* Below /cell, every level of a default path is this container's or
-	 * its --root's: removed by the last one there. */
+	/* Every level of a default path is cell's: removed by the last
+	 * container there. */
 	cg->default_path = cgroups_path == NULL;
 	if (rel[0] == '\0')
 		return cell_err_set(e, EINVAL, "linux.cgroupsPath: `%s`: the container cannot use a root cgroup",
@@ -405,10 +405,10 @@ int cgroup_create(struct cgroup *cg, const struct oci_resources *r, struct cell_
 
 		if (create_one(cg, h, h->version == 2 ? need & h->ctrls & CG_V2_ENABLEABLE : 0, e) < 0)
 			goto fail;
-		/* /cell itself stays, as /docker does: removing and making it
-		 * again costs two syscalls per hierarchy per container. */
+		/* The last container with a default path removes /cell too:
+		 * nothing of cell's stays in the host's tree. */
 		if (cg->default_path && h->created > 0)
-			h->created = path_depth(h->path) - 1;
+			h->created = path_depth(h->path);
 	}
 	if (r && r->present && cgroup_apply(cg, r, "linux.resources", e) < 0)
 		goto fail;
