@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,21 @@
 #include "../util/fs.h"
 #include "devices.h"
 #include "internal.h"
+
+/* Errors name the whole path; it is looked up only when one happens. */
+static int write_error(int dirfd, const char *file, const char *value, const char *field,
+		       struct cell_err *e)
+{
+	int err = errno;
+	char link[32], dir[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof link, "/proc/self/fd/%d", dirfd);
+	n = readlink(link, dir, sizeof dir - 1);
+	dir[n > 0 ? n : 0] = '\0';
+	return cell_err_errno(e, err, "%s%swrite `%s` to %s%s%s", field ? field : "", field ? ": " : "",
+			      value, dir, n > 0 ? "/" : "", file);
+}
 
 int cg_write(int dirfd, const char *file, const char *value, const char *field,
 	     struct cell_err *e)
@@ -30,9 +46,7 @@ int cg_write(int dirfd, const char *file, const char *value, const char *field,
 	if (n >= 0)
 		errno = EIO;
 fail:
-	if (field)
-		return cell_err_sys(e, "%s: write `%s` to %s", field, value, file);
-	return cell_err_sys(e, "write `%s` to %s", value, file);
+	return write_error(dirfd, file, value, field, e);
 }
 
 int cg_write_i64(int dirfd, const char *file, int64_t v, const char *field, struct cell_err *e)

@@ -58,16 +58,9 @@ uint32_t cg_v2_ctrls(int dirfd)
 {
 	char buf[512];
 	uint32_t m = 0;
-	ssize_t n;
-	int fd = openat(dirfd, "cgroup.controllers", O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
+	if (cg_read(dirfd, "cgroup.controllers", buf, sizeof buf) <= 0)
 		return 0;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	for (char *p = buf; *p;) {
 		size_t len = strcspn(p, " \n");
 		int c = ctrl_from_name(p, len, 2);

@@ -2,6 +2,7 @@
  * state file, and how later commands find the directories again. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -48,7 +49,7 @@ static bool copy_str(const struct json_doc *d, size_t v, char *out, size_t cap)
 
 static int open_entry(struct cgroup *cg, const struct json_doc *d, size_t v)
 {
-	char mnt[sizeof cg->h[0].mnt];
+	char mnt[sizeof cg->h[0].mnt], full[sizeof cg->h[0].mnt + sizeof cg->h[0].path];
 	size_t c = json_obj_get(d, v, "created");
 	int64_t created = 0;
 
@@ -65,13 +66,8 @@ static int open_entry(struct cgroup *cg, const struct json_doc *d, size_t v)
 		    strstr(h->path, "/..") != NULL || h->path[0] != '/')
 			return -1;
 		h->created = (int)created;
-		{
-			char full[sizeof h->mnt + sizeof h->path];
-
-			memcpy(full, h->mnt, strlen(h->mnt));
-			strcpy(full + strlen(h->mnt), h->path);
-			h->fd = open(full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		}
+		snprintf(full, sizeof full, "%s%s", h->mnt, h->path);
+		h->fd = open(full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		return 0;
 	}
 	return 0;
@@ -85,8 +81,6 @@ int cgroup_open(struct cgroup *cg, const char *state_json, struct cell_err *e)
 
 	if (cgroup_detect(cg, e) < 0)
 		return -1;
-	for (size_t i = 0; i < cg->n; i++)
-		cg->h[i].fd = -1;
 	if (state_json == NULL)
 		return 0;
 	if (json_parse_buf(&d, state_json, strlen(state_json), 1 << 20, toks, 128, e) < 0)

@@ -111,22 +111,14 @@ int cmd_info(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 	enum state_status st;
 	char status[16];
 	struct state s;
-	int first, r, rootfd, dirfd;
+	int first, r, dirfd;
 
 	r = cmd_parse(&p, argc, argv, &first, e);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
-	rootfd = cmd_open_root(g, false, e);
-	if (rootfd < 0)
-		return cell_err_set(e, ENOENT, "container `%s` does not exist", argv[first]);
-	dirfd = state_open(rootfd, argv[first], false, e);
-	close(rootfd);
+	dirfd = read_container(g, argv[first], &s, e);
 	if (dirfd < 0)
 		return -1;
-	if (state_read(dirfd, &s, e) < 0) {
-		close(dirfd);
-		return -1;
-	}
 	st = container_status(dirfd, &s, NULL, NULL);
 	snprintf(status, sizeof status, "%s", state_status_name(st));
 	for (char *c = status; *c; c++)

@@ -53,6 +53,23 @@ int open_container(struct cell_ctx *g, const char *id, bool exclusive, struct op
 	return 0;
 }
 
+int read_container(struct cell_ctx *g, const char *id, struct state *s, struct cell_err *e)
+{
+	int rootfd = cmd_open_root(g, false, e), dirfd;
+
+	if (rootfd < 0)
+		return cell_err_set(e, ENOENT, "container `%s` does not exist", id);
+	dirfd = state_open(rootfd, id, false, e);
+	close(rootfd);
+	if (dirfd < 0)
+		return -1;
+	if (state_read(dirfd, s, e) < 0) {
+		close(dirfd);
+		return -1;
+	}
+	return dirfd;
+}
+
 void close_container(struct opened *o)
 {
 	int fds[] = { o->pidfd, o->dirfd, o->rootfd };

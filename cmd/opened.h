@@ -22,6 +22,10 @@ int open_container(struct cell_ctx *g, const char *id, bool exclusive, struct op
 		   struct cell_err *e);
 void close_container(struct opened *o);
 
+/* Read ID's state under a shared lock (state, info). Returns the state
+ * directory's fd, or -1. */
+int read_container(struct cell_ctx *g, const char *id, struct state *s, struct cell_err *e);
+
 /* state_status, plus "paused" from the freezer. cg may be NULL: it is
  * then opened just for the check. */
 enum state_status container_status(int dirfd, const struct state *s, int *pidfd,

@@ -40,27 +40,19 @@ int cmd_state(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 	struct cmd_parser p = { .name = "state", .usage = state_usage, .min_args = 1, .max_args = 1 };
 	struct json_out o;
 	struct state s;
-	int first, r, rootfd, dirfd;
+	int first, r, dirfd;
 
 	r = cmd_parse(&p, argc, argv, &first, e);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
-	rootfd = cmd_open_root(g, false, e);
-	if (rootfd < 0)
-		return cell_err_set(e, ENOENT, "container `%s` does not exist", argv[first]);
-	dirfd = state_open(rootfd, argv[first], false, e);
-	close(rootfd);
+	dirfd = read_container(g, argv[first], &s, e);
 	if (dirfd < 0)
 		return -1;
-	r = state_read(dirfd, &s, e);
-	if (r == 0) {
-		jo_init(&o, 1);
-		write_state(&o, &s, container_status(dirfd, &s, NULL, NULL));
-		state_free(&s);
-		r = cmd_print_json(&o, e);
-	}
+	jo_init(&o, 1);
+	write_state(&o, &s, container_status(dirfd, &s, NULL, NULL));
+	state_free(&s);
 	close(dirfd);
-	return r;
+	return cmd_print_json(&o, e);
 }
 
 struct list_opts {
