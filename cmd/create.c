@@ -16,6 +16,7 @@
 #include "../util/log.h"
 #include "container.h"
 #include "opened.h"
+#include "tty.h"
 
 static int resolve_paths(const struct create_opts *o, struct created *cr, struct cell_err *e)
 {
@@ -37,6 +38,21 @@ static int resolve_paths(const struct create_opts *o, struct created *cr, struct
 	return 0;
 }
 
+/* Where the pty master goes: the console socket, else the foreground
+ * `run` proxies it. A `create` has nobody to hand it to without a socket,
+ * and a socket without a terminal is a caller's mistake (as in runc). */
+static int check_terminal(const struct create_opts *o, const struct oci_config *cfg,
+			  struct cell_err *e)
+{
+	if (!cfg->process.terminal && o->console_socket != NULL)
+		return cell_err_set(e, EINVAL,
+				    "--console-socket: the container has no terminal (process.terminal is false)");
+	if (cfg->process.terminal && o->console_socket == NULL && (o->use_fifo || o->detach))
+		return cell_err_set(e, EINVAL,
+				    "config.json: process.terminal: a detached container needs --console-socket");
+	return 0;
+}
+
 static int load_config(const struct create_opts *o, struct created *cr, struct cell_err *e)
 {
 	int bfd = open(o->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -50,8 +66,8 @@ static int load_config(const struct create_opts *o, struct created *cr, struct c
 	if (ns_validate(cr->cfg, e) < 0 || idmap_validate(cr->cfg, e) < 0 ||
 	    net_validate(cr->cfg, e) < 0)
 		return -1;
-	if (cr->cfg->process.terminal)
-		return cell_err_set(e, ENOTSUP, "config.json: process.terminal: terminals are not supported yet");
+	if (check_terminal(o, cr->cfg, e) < 0)
+		return -1;
 	return resolve_paths(o, cr, e);
 }
 
@@ -163,8 +179,11 @@ static int make_cgroups(struct cell_ctx *g, const struct create_opts *o, struct 
 int container_create(struct cell_ctx *g, const struct create_opts *o, struct created *cr,
 		     struct cell_err *e)
 {
+	int r;
+
 	memset(cr, 0, sizeof *cr);
 	cr->rootfd = cr->statefd = cr->ns.fifo_fd = cr->ns.pidfd = cr->ns.sync_fd = -1;
+	cr->ns.console_fd = -1;
 	if (state_check_id(o->id, e) < 0 || load_config(o, cr, e) < 0)
 		goto fail;
 	cr->rootfd = cmd_open_root(g, true, e);
@@ -188,6 +207,14 @@ int container_create(struct cell_ctx *g, const struct create_opts *o, struct cre
 		goto fail_state;
 	if (ns_spawn(&cr->ns, e) < 0)
 		goto fail_state;
+	if (cr->ns.console_fd >= 0 && o->console_socket != NULL) {
+		/* runc's contract: the receiver holds the only copy. */
+		r = tty_send_to_socket(o->console_socket, cr->ns.console_fd, e);
+		close(cr->ns.console_fd);
+		cr->ns.console_fd = -1;
+		if (r < 0)
+			goto fail_state;
+	}
 	if (save_state(o, cr, e) < 0 ||
 	    (o->pid_file != NULL && cmd_write_pid_file(o->pid_file, cr->ns.pid, e) < 0)) {
 		ns_abort(&cr->ns);
@@ -222,7 +249,8 @@ void created_close(struct created *cr)
 	 * unlock explicitly, closing our copy would not. */
 	if (cr->statefd >= 0)
 		flock(cr->statefd, LOCK_UN);
-	int *fds[] = { &cr->rootfd, &cr->statefd, &cr->ns.fifo_fd, &cr->ns.pidfd, &cr->ns.sync_fd };
+	int *fds[] = { &cr->rootfd, &cr->statefd, &cr->ns.fifo_fd, &cr->ns.pidfd, &cr->ns.sync_fd,
+		       &cr->ns.console_fd };
 
 	for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) {
 		if (*fds[i] >= 0)

@@ -15,6 +15,7 @@
 #include "../util/sys.h"
 #include "container.h"
 #include "opened.h"
+#include "tty.h"
 
 static const char run_usage[] =
 	"Usage: cell run [OPTIONS] ID\n"
@@ -54,6 +55,12 @@ static int wait_forwarding(struct ns_container *c, const sigset_t *fwd, struct c
 
 	if (sfd < 0)
 		return cell_err_sys(e, "signalfd");
+	if (c->console_fd >= 0) {
+		close(sfd);
+		if (tty_proxy_wait(c->console_fd, c->pidfd, fwd, e) < 0)
+			return -1;
+		goto reap;
+	}
 	for (;;) {
 		struct signalfd_siginfo ssi;
 
@@ -69,6 +76,7 @@ static int wait_forwarding(struct ns_container *c, const sigset_t *fwd, struct c
 			sys_pidfd_send_signal(c->pidfd, (int)ssi.ssi_signo, NULL, 0);
 	}
 	close(sfd);
+reap:
 	memset(&si, 0, sizeof si);
 	while (waitid(P_PIDFD, (id_t)c->pidfd, &si, WEXITED) < 0) {
 		if (errno != EINTR)

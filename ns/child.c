@@ -23,6 +23,26 @@ static bool has_pivot_hooks(const struct oci_config *cfg)
 	       cfg->n_hooks[OCI_HOOK_CREATE_CONTAINER] > 0;
 }
 
+/* The pty from the container's devpts, /dev/console bound to it (before
+ * rootfs_finalize may make /dev read-only); the master goes to the parent
+ * and no copy stays here. */
+static int child_tty(struct ns_child_args *a, struct cell_err *e)
+{
+	int master;
+
+	if (!a->c->cfg->process.terminal)
+		return 0;
+	master = ns_tty_setup(&a->c->cfg->process, true, e);
+	if (master < 0)
+		return -1;
+	if (sync_send_fd(a->sync_fd, SYNC_CONSOLE, master) < 0) {
+		close(master);
+		return cell_err_sys(e, "sync: send the pty master");
+	}
+	close(master);
+	return 0;
+}
+
 static int child_mounts(struct ns_child_args *a, struct rootfs_ctx *r, struct cell_err *e)
 {
 	const struct ns_container *c = a->c;
@@ -47,9 +67,10 @@ static int child_mounts(struct ns_child_args *a, struct rootfs_ctx *r, struct ce
 		if (sync_expect(a->sync_fd, SYNC_PIVOT, NULL, e) < 0)
 			return -1;
 	}
+	if (rootfs_pivot(r, e) < 0 || child_tty(a, e) < 0)
+		return -1;
 	/* sysctls go in before rootfs_finalize makes /proc/sys read-only. */
-	if (rootfs_pivot(r, e) < 0 || ns_apply_sysctl(c->cfg, e) < 0 ||
-	    rootfs_finalize(r, e) < 0)
+	if (ns_apply_sysctl(c->cfg, e) < 0 || rootfs_finalize(r, e) < 0)
 		return -1;
 	return 0;
 }

@@ -44,4 +44,9 @@ int ns_set_user_caps(const struct oci_process *p, bool userns, struct cell_err *
 int ns_find_exec(const struct oci_process *p, char *out, size_t cap, struct cell_err *e);
 int ns_prepare_fds(int preserve_fds, struct cell_err *e);
 
+/* tty.c: a pty from the container's devpts becomes this process's
+ * controlling terminal and stdio (and /dev/console when console is set);
+ * returns the master (close-on-exec). */
+int ns_tty_setup(const struct oci_process *p, bool console, struct cell_err *e);
+
 #endif

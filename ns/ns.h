@@ -30,6 +30,7 @@ struct ns_container {
 	uint64_t pid_start;
 	int pidfd;
 	int sync_fd; /* parent's end, until ns_release */
+	int console_fd; /* pty master (process.terminal), or -1; the caller takes it */
 };
 
 /* Check what the config asks of namespaces, maps and sysctls before

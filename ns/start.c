@@ -120,6 +120,9 @@ static int drive_stages(struct ns_container *c, const struct ns_child_args *a, s
 		if (sync_send(c->sync_fd, SYNC_PIVOT, 0) < 0)
 			return cell_err_sys(e, "sync: send pivot");
 	}
+	if (cfg->process.terminal &&
+	    sync_expect_fd(c->sync_fd, SYNC_CONSOLE, &c->console_fd, e) < 0)
+		return -1;
 	if (sync_expect(c->sync_fd, SYNC_CREATED, NULL, e) < 0)
 		return -1;
 	c->pid_start = state_pid_start(c->pid);
@@ -135,6 +138,7 @@ int ns_spawn(struct ns_container *c, struct cell_err *e)
 	c->pid = 0;
 	c->pidfd = -1;
 	c->sync_fd = -1;
+	c->console_fd = -1;
 	if (ns_open_paths(c->cfg, a.join_fd, e) < 0)
 		return -1;
 	a.new_flags = new_ns_flags(c->cfg);
@@ -205,4 +209,7 @@ void ns_abort(struct ns_container *c)
 	if (c->pidfd >= 0)
 		close(c->pidfd);
 	c->pidfd = -1;
+	if (c->console_fd >= 0)
+		close(c->console_fd);
+	c->console_fd = -1;
 }

@@ -4,12 +4,13 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 static const char *stage_name(int32_t s)
 {
 	static const char *const names[] = {
 		"?", "init-pid", "child-ready", "parent-done", "mounts-done",
-		"pivot", "created", "exec", "wait-fifo",
+		"pivot", "created", "exec", "wait-fifo", "console",
 	};
 
 	if (s == SYNC_ERROR)
@@ -96,4 +97,75 @@ int sync_wait_exec(int fd, struct cell_err *e)
 	if (n <= 0)
 		return (int)n;
 	return cell_err_set(e, EPROTO, "sync: got stage %s while waiting for exec", stage_name(m.stage));
+}
+
+int sync_send_fd(int fd, enum sync_stage stage, int passfd)
+{
+	struct sync_msg m = { .stage = stage };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = &m, .iov_len = offsetof(struct sync_msg, msg) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			     .msg_controllen = sizeof u.buf };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+	memset(&u, 0, sizeof u);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &passfd, sizeof passfd);
+	while (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0) {
+		if (errno != EINTR)
+			return -1;
+	}
+	return 0;
+}
+
+int sync_expect_fd(int fd, enum sync_stage want, int *passfd, struct cell_err *e)
+{
+	struct sync_msg m;
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = &m, .iov_len = sizeof m };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			     .msg_controllen = sizeof u.buf };
+	struct cmsghdr *c;
+	ssize_t n;
+
+	*passfd = -1;
+	do
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return cell_err_sys(e, "read sync socket (waiting for %s)", stage_name(want));
+	c = CMSG_FIRSTHDR(&mh);
+	if (c != NULL && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+	    c->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(passfd, CMSG_DATA(c), sizeof *passfd);
+	if (n == 0)
+		return cell_err_set(e, EPIPE, "container process exited before %s", stage_name(want));
+	if ((size_t)n >= offsetof(struct sync_msg, msg) && m.stage == SYNC_ERROR) {
+		size_t len = (size_t)n - offsetof(struct sync_msg, msg);
+
+		if (len >= sizeof e->msg)
+			len = sizeof e->msg - 1;
+		memcpy(e->msg, m.msg, len);
+		e->msg[len] = '\0';
+		e->errnum = m.errnum;
+		goto fail;
+	}
+	if ((size_t)n < offsetof(struct sync_msg, msg) || m.stage != (int32_t)want || *passfd < 0) {
+		cell_err_set(e, EPROTO, "sync: expected %s with an fd", stage_name(want));
+		goto fail;
+	}
+	return 0;
+fail:
+	if (*passfd >= 0)
+		close(*passfd);
+	*passfd = -1;
+	return -1;
 }

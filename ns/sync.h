@@ -19,6 +19,7 @@ enum sync_stage {
 	SYNC_CREATED,        /* child: all set up, waiting before exec */
 	SYNC_EXEC,           /* parent: exec now (run) */
 	SYNC_WAIT_FIFO,      /* parent: exec when `start` writes exec.fifo (create) */
+	SYNC_CONSOLE,        /* child: the pty master rides along (SCM_RIGHTS) */
 };
 
 struct sync_msg {
@@ -37,6 +38,10 @@ void sync_send_error(int fd, const struct cell_err *e);
 /* Receive and check the expected stage. A SYNC_ERROR from the peer is
  * turned into *e as the peer filled it. EOF -> "container init exited". */
 int sync_expect(int fd, enum sync_stage want, int64_t *value, struct cell_err *e);
+
+/* A stage carrying one fd (SCM_RIGHTS); the receiver gets it close-on-exec. */
+int sync_send_fd(int fd, enum sync_stage stage, int passfd);
+int sync_expect_fd(int fd, enum sync_stage want, int *passfd, struct cell_err *e);
 
 /* After SYNC_EXEC: EOF on our end means execve closed the child's
  * close-on-exec end (success, 0); SYNC_ERROR carries the exec error (-1). */
