@@ -16,6 +16,8 @@
 #   BUDGET=S        stop starting tests after S seconds (default 1080): the
 #                   tests left count as failed, so CI's 20 minutes hold even
 #                   when a broken runtime makes every test time out
+#   SKIP_VM=1       leave out the VM stage (tests/vm: cell's cgroup tests in
+#                   Debian's kernel under qemu, on v2, hybrid and v1 layouts)
 # Must run as root.
 set -u
 
@@ -213,5 +215,61 @@ for file in "$TESTS_DIR"/integration/*.sh; do
 		run_test "$file" "$name"
 	done
 done
+
+# ------------------------------------------------------------------ vm
+# tests/vm/cases run inside qemu VMs (one per cgroup layout, side by
+# side), against the static build; each case on each layout counts as one
+# test, keyed vm-LAYOUT/FILE/NAME. A VM that does not boot or dies fails
+# every case it did not report, and its console is shown.
+run_vm_stage() {
+	local line res key rest t0 out
+	if [ -n "${SKIP_VM:-}" ] || [ "$CELL" != "$REPO_DIR/build/cell" ]; then
+		return 0
+	fi
+	if [ $(($(date +%s) - START)) -ge "$BUDGET" ]; then
+		echo "time budget of ${BUDGET}s used up: not running the VM stage"
+		if [ -z "$FILTER" ] || printf 'vm-\n' | grep -Eq -- "$FILTER"; then
+			record_fail vm
+		fi
+		return 0
+	fi
+	out=$(mktemp)
+	t0=$(date +%s)
+	"$TESTS_DIR/vm/vm.sh" -c "$CELL" ${FILTER:+-f "$FILTER"} >"$out" 2>&1
+	[ -s "$out" ] || {
+		rm -f "$out"
+		return 0
+	}
+	echo "== VM tests (tests/vm, $(($(date +%s) - t0))s)"
+	while IFS= read -r line; do
+		case $line in
+		"VMRESULT "*)
+			set -- $line
+			res=$2 key=$3
+			shift 3
+			rest="$*"
+			case $res in
+			ok)
+				PASSED=$((PASSED + 1))
+				printf 'ok    %-52s %s\n' "$key" "$rest"
+				;;
+			skip)
+				SKIPPED=$((SKIPPED + 1))
+				printf 'skip  %-52s %s\n' "$key" "$rest"
+				;;
+			*)
+				record_fail "$key"
+				printf 'FAIL  %-52s %s\n' "$key" "$rest"
+				;;
+			esac
+			;;
+		*) printf '      %s\n' "$line" ;;
+		esac
+	done <"$out"
+	# vm.sh refused to run at all (no qemu, no kernel): one failure.
+	grep -q '^VMRESULT ' "$out" || record_fail vm
+	rm -f "$out"
+}
+run_vm_stage
 
 finish
