@@ -11,6 +11,12 @@
 	((1u << CG_CPU) | (1u << CG_CPUSET) | (1u << CG_MEMORY) | (1u << CG_PIDS) |       \
 	 (1u << CG_BLKIO) | (1u << CG_HUGETLB) | (1u << CG_RDMA) | (1u << CG_MISC))
 
+/* What `update` can set besides the create-time config: enabled for a
+ * container's cgroup where the parent allows, so later limits work. */
+#define CG_V2_UPDATABLE                                                                   \
+	((1u << CG_CPU) | (1u << CG_CPUSET) | (1u << CG_MEMORY) | (1u << CG_PIDS) |       \
+	 (1u << CG_BLKIO))
+
 uint32_t cg_v2_ctrls(int dirfd);
 
 /* cgroup_detect on a mountinfo text (modified in place); probe_v2 reads

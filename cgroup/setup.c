@@ -221,26 +221,43 @@ static uint32_t v2_enabled(int dirfd)
 	return have;
 }
 
-/* Enable in dirfd's cgroup.subtree_control what the level below needs;
- * returns what the level below then has. Only what is missing is written,
- * so a level we did not make changes only when the container needs a
- * controller it does not offer yet. */
-static int v2_enable(int dirfd, uint32_t want, uint32_t *now, const char *path,
-		     struct cell_err *e)
+static int v2_enable_write(int dirfd, uint32_t add, struct cell_err *e)
 {
-	uint32_t have = v2_enabled(dirfd);
 	char line[256];
 	size_t n = 0;
 
-	*now = have;
-	want &= ~have;
 	for (int c = 0; c < CG_NCTRL; c++)
-		if (want & (1u << c))
+		if (add & (1u << c))
 			n += (size_t)snprintf(line + n, sizeof line - n, "%s+%s", n ? " " : "",
 					      cgroup_ctrl_name(c, 2));
-	if (n == 0)
+	return cg_write(dirfd, "cgroup.subtree_control", line, NULL, e);
+}
+
+/* Enable in dirfd's cgroup.subtree_control what the level below needs,
+ * and if possible the controllers `update` may set later (`extra`): a
+ * controller can only be enabled in a parent, so one missing at create
+ * could never be limited afterwards. Returns what the level below then
+ * has. Only what is missing is written, so a level we did not make
+ * changes only when it lacks one of these; the extras are given up, not
+ * the container, when the kernel refuses them. */
+static int v2_enable(int dirfd, uint32_t want, uint32_t extra, uint32_t *now, const char *path,
+		     struct cell_err *e)
+{
+	uint32_t have = v2_enabled(dirfd);
+	struct cell_err ignored;
+
+	*now = have;
+	want &= ~have;
+	extra &= ~(have | want);
+	if (want == 0 && extra == 0)
 		return 0;
-	if (cg_write(dirfd, "cgroup.subtree_control", line, NULL, e) < 0)
+	if (extra && v2_enable_write(dirfd, want | extra, &ignored) == 0) {
+		*now = have | want | extra;
+		return 0;
+	}
+	if (want == 0)
+		return 0;
+	if (v2_enable_write(dirfd, want, e) < 0)
 		return cell_err_wrap(e, "enable controllers for `%s`", path);
 	*now = have | want;
 	return 0;
@@ -277,12 +294,28 @@ static void unmake(const struct cg_hier *h, int walked, int made)
 	}
 }
 
+/* A directory that exists already may be used only while it is empty. */
+static int check_empty(int fd, const struct cg_hier *h, struct cell_err *e)
+{
+	char procs[2];
+	ssize_t n = cg_read(fd, "cgroup.procs", procs, sizeof procs);
+
+	if (n < 0)
+		return cell_err_sys(e, "read `%s%s/cgroup.procs`", h->mnt, h->path);
+	if (n > 0)
+		return cell_err_set(e, EBUSY, "cgroup `%s%s` already has processes", h->mnt, h->path);
+	return 0;
+}
+
 /* Walk h->path from the hierarchy root, making what is missing, and keep
- * the fd of the last component. */
-static int walk_create(struct cg_hier *h, uint32_t need, struct cell_err *e)
+ * the fd of the last component. take_over: an empty last component that
+ * exists is treated as made here (a default path left by a crash: delete
+ * removes it, and a v1 cpuset gets its parent's CPUs again). */
+static int walk_create(struct cg_hier *h, uint32_t need, bool take_over, struct cell_err *e)
 {
 	_cleanup_close_ int cur = open(h->mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	uint32_t avail = h->ctrls & CG_V2_ENABLEABLE;
+	uint32_t extra = h->ctrls & CG_V2_UPDATABLE;
 	char comp[NAME_MAX + 1];
 	const char *p = h->path;
 	int walked = 0;
@@ -292,6 +325,7 @@ static int walk_create(struct cg_hier *h, uint32_t need, struct cell_err *e)
 	h->created = 0;
 	while (*(p += strspn(p, "/"))) {
 		size_t n = strcspn(p, "/");
+		bool took = false;
 		int next;
 
 		if (n > NAME_MAX) {
@@ -301,16 +335,20 @@ static int walk_create(struct cg_hier *h, uint32_t need, struct cell_err *e)
 		memcpy(comp, p, n);
 		comp[n] = '\0';
 		p += n;
-		/* Below a level we made, everything it offers; above, only
-		 * what the container needs. */
+		/* Below a level we made, everything it offers; above, what
+		 * the container needs and, where possible, what an update
+		 * may ask for. */
 		if (h->version == 2 &&
-		    v2_enable(cur, h->created ? avail : need & avail, &avail, h->path, e) < 0)
+		    v2_enable(cur, h->created ? avail : need & avail, h->created ? 0 : extra & avail,
+			      &avail, h->path, e) < 0)
 			goto fail;
 		if (mkdirat(cur, comp, 0755) == 0) {
 			h->created++;
 		} else if (errno != EEXIST || h->created) {
 			cell_err_sys(e, "create cgroup `%s%s`", h->mnt, h->path);
 			goto fail;
+		} else {
+			took = take_over && p[strspn(p, "/")] == '\0';
 		}
 		walked++;
 		next = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -320,6 +358,11 @@ static int walk_create(struct cg_hier *h, uint32_t need, struct cell_err *e)
 		}
 		close(cur);
 		cur = next;
+		if (took) {
+			if (check_empty(cur, h, e) < 0)
+				goto fail;
+			h->created++;
+		}
 		if (h->created && h->version == 1 && (h->ctrls & (1u << CG_CPUSET)) &&
 		    cpuset_inherit_up(h, cur, e) < 0)
 			goto fail;
@@ -351,15 +394,11 @@ static int create_one(struct cgroup *cg, struct cg_hier *h, uint32_t need, struc
 		if (errno != ENOENT && errno != EEXIST)
 			return cell_err_sys(e, "create cgroup `%s`", path);
 	}
-	if (walk_create(h, need, e) < 0)
+	if (walk_create(h, need, cg->default_path, e) < 0)
 		return -1;
-	if (h->created == 0) {
-		/* Joining a cgroup that exists is fine, sharing one is not. */
-		char procs[2];
-
-		if (cg_read(h->fd, "cgroup.procs", procs, sizeof procs) > 0)
-			return cell_err_set(e, EBUSY, "cgroup `%s` already has processes", path);
-	}
+	/* Joining a cgroup that exists is fine, sharing one is not. */
+	if (h->created == 0 && check_empty(h->fd, h, e) < 0)
+		return -1;
 	return 0;
 }
 

@@ -81,6 +81,15 @@ static int v1_memory(int fd, const struct oci_res_memory *m, const char *field, 
 static int v1_cpu(int fd, const struct oci_res_cpu *c, const char *field, struct cell_err *e)
 {
 	struct cell_err ignored;
+	/* Zero realtime values mean "not set" (runc): a period of 0 is
+	 * refused by the kernel, and a kernel without RT_GROUP_SCHED (Debian's)
+	 * has no cpu.rt_* files, where a budget of 0 is what a group gets. */
+	struct oci_num rt_period = c->rt_period, rt_runtime = c->rt_runtime;
+
+	if (rt_period.set && rt_period.v == 0)
+		rt_period.set = false;
+	if (rt_runtime.set && rt_runtime.v == 0 && !has_file(fd, "cpu.rt_runtime_us"))
+		rt_runtime.set = false;
 
 	if (w_num(fd, "cpu.shares", &c->shares, field, "shares", e) < 0)
 		return -1;
@@ -93,13 +102,13 @@ static int v1_cpu(int fd, const struct oci_res_cpu *c, const char *field, struct
 	if (w_num(fd, "cpu.cfs_quota_us", &c->quota, field, "quota", e) < 0 ||
 	    w_num(fd, "cpu.cfs_burst_us", &c->burst, field, "burst", e) < 0)
 		return -1;
-	if (c->rt_period.set &&
-	    w_num(fd, "cpu.rt_period_us", &c->rt_period, field, "realtimePeriod", &ignored) < 0) {
-		if (w_num(fd, "cpu.rt_runtime_us", &c->rt_runtime, field, "realtimeRuntime", e) < 0)
+	if (rt_period.set &&
+	    w_num(fd, "cpu.rt_period_us", &rt_period, field, "realtimePeriod", &ignored) < 0) {
+		if (w_num(fd, "cpu.rt_runtime_us", &rt_runtime, field, "realtimeRuntime", e) < 0)
 			return -1;
-		return w_num(fd, "cpu.rt_period_us", &c->rt_period, field, "realtimePeriod", e);
+		return w_num(fd, "cpu.rt_period_us", &rt_period, field, "realtimePeriod", e);
 	}
-	if (w_num(fd, "cpu.rt_runtime_us", &c->rt_runtime, field, "realtimeRuntime", e) < 0)
+	if (w_num(fd, "cpu.rt_runtime_us", &rt_runtime, field, "realtimeRuntime", e) < 0)
 		return -1;
 	return w_num(fd, "cpu.idle", &c->idle, field, "idle", e);
 }
