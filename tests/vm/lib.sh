@@ -84,18 +84,27 @@ rt() {
 
 # jstr TEXT STRING: escape for a JSON string literal (no control chars).
 jstr() {
-	printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g'
+	printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g; s/	/\\t/g' | awk 'NR > 1 { printf "\\n" } { printf "%s", $0 }'
 }
 
 # Config pieces a case sets before `cfg`; cfg writes $B/config.json.
 # ARGS: a JSON list; RES: the linux.resources object; CGPATH: cgroupsPath;
-# NS: extra namespaces (JSON objects, comma-first: ',{"type":"cgroup"}').
+# NS: extra namespaces (JSON objects, comma-first: ',{"type":"cgroup"}');
+# MOUNTS: extra mounts (comma-first); DEVICES: linux.devices (a JSON list).
 cfg_reset() {
 	ARGS='["sh"]'
 	RES='{"devices":[{"allow":false,"access":"rwm"}]}'
 	CGPATH=""
 	NS=',{"type":"cgroup"}'
 	MOUNTS=""
+	DEVICES='[]'
+}
+
+# share_dir: $T/shared is /shared (rw) in the container.
+share_dir() {
+	mkdir -p "$T/shared"
+	chmod 0777 "$T/shared"
+	MOUNTS="$MOUNTS,{\"destination\":\"/shared\",\"type\":\"bind\",\"source\":\"$T/shared\",\"options\":[\"rbind\",\"rw\"]}"
 }
 
 cfg_sh() { # SCRIPT: process.args = sh -c SCRIPT
@@ -108,7 +117,7 @@ cfg_args() { # ARG...
 	ARGS="[${out#,}]"
 }
 
-cfg() { # write $B/config.json from ARGS RES CGPATH NS MOUNTS
+cfg() { # write $B/config.json from ARGS RES CGPATH NS MOUNTS DEVICES
 	local cgp=""
 	[ -z "$CGPATH" ] || cgp="\"cgroupsPath\":\"$(jstr "$CGPATH")\","
 	mkdir -p "$B"
@@ -125,7 +134,7 @@ cfg() { # write $B/config.json from ARGS RES CGPATH NS MOUNTS
   {"destination":"/tmp","type":"tmpfs","source":"tmpfs","options":["nosuid","nodev","mode=1777"]},
   {"destination":"/sys","type":"sysfs","source":"sysfs","options":["nosuid","noexec","nodev","ro"]},
   {"destination":"/sys/fs/cgroup","type":"cgroup","source":"cgroup","options":["nosuid","noexec","nodev","relatime","ro"]}$MOUNTS],
- "linux":{$cgp"resources":$RES,
+ "linux":{$cgp"resources":$RES,"devices":$DEVICES,
   "namespaces":[{"type":"pid"},{"type":"network"},{"type":"ipc"},{"type":"uts"},{"type":"mount"}$NS]}}
 EOF
 }
@@ -183,26 +192,27 @@ wait_status() { # ID STATUS [SECONDS]
 
 # ------------------------------------------------------------ cgroups
 
+# cg_mounts: the mount points of every cgroup hierarchy (busybox's stat
+# does not name cgroup file systems).
+cg_mounts() {
+	awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/mounts
+}
+
 # cg_dir CONTROLLER: the mount that drives it (v1 hierarchy, else cgroup2).
 cg_dir() {
-	case $LAYOUT in
-	v2) echo $CG ;;
-	*)
-		local d
-		for d in $CG/*/; do
-			d=${d%/}
-			case ",$(basename "$d")," in *",$1,"*)
-				[ "$(stat -fc %T "$d")" = cgroupfs ] && echo "$d" && return 0
-				;;
-			esac
-		done
-		if [ "$LAYOUT" = hybrid ] && grep -qw "$1" $CG/unified/cgroup.controllers; then
-			echo $CG/unified
-			return 0
-		fi
+	local d
+	if [ "$LAYOUT" = v2 ]; then
+		echo $CG
+		return 0
+	fi
+	d=$(awk -v c="$1" '$3 == "cgroup" && ("," $4 ",") ~ ("," c ",") { print $2; exit }' /proc/mounts)
+	if [ -n "$d" ]; then
+		echo "$d"
+	elif [ "$LAYOUT" = hybrid ] && grep -qw "$1" $CG/unified/cgroup.controllers; then
+		echo $CG/unified
+	else
 		return 1
-		;;
-	esac
+	fi
 }
 
 is_v2() { # CONTROLLER: driven by cgroup2
@@ -223,10 +233,8 @@ cg_file() { # ID CONTROLLER FILE: path of FILE in ID's cgroup of CONTROLLER
 # cg_snapshot: every cgroup directory below a hierarchy root.
 cg_snapshot() {
 	local d
-	for d in $CG $CG/*; do
-		case $(stat -fc %T "$d" 2>/dev/null) in
-		cgroupfs | cgroup2fs) find "$d" -mindepth 1 -type d 2>/dev/null ;;
-		esac
+	for d in $(cg_mounts); do
+		find "$d" -mindepth 1 -type d 2>/dev/null
 	done | sort
 }
 
