@@ -31,6 +31,7 @@ static const struct {
 	{ "events", cmd_events, "print resource usage (and OOM events) as JSON" },
 	{ "spec", cmd_spec, "write a default config.json" },
 	{ "features", cmd_features, "print the OCI features document" },
+	{ "seccomp-dump", cmd_seccomp_dump, "print the seccomp filter a config.json compiles to" },
 };
 
 static void usage(FILE *out)

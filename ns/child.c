@@ -13,6 +13,7 @@
 
 #include "../net/net.h"
 #include "../rootfs/rootfs.h"
+#include "../seccomp/seccomp.h"
 #include "../util/sys.h"
 #include "internal.h"
 #include "sync.h"
@@ -85,7 +86,8 @@ static int child_process(struct ns_child_args *a, char *exe, size_t cap, struct 
 
 	if (ns_set_hostname(cfg, e) < 0 || ns_apply_rlimits(p, e) < 0)
 		return -1;
-	if (ns_set_user_caps(p, (a->new_flags & CLONE_NEWUSER) != 0, e) < 0)
+	if (ns_set_user_caps_held(p, (a->new_flags & CLONE_NEWUSER) != 0,
+				  seccomp_needs_admin(a->seccomp, p), e) < 0)
 		return -1;
 	if (chdir(p->cwd) < 0)
 		return cell_err_sys(e, "process.cwd: chdir `%s`", p->cwd);
@@ -144,6 +146,26 @@ static int child_setup(struct ns_child_args *a, char *exe, size_t cap, struct ce
 	return child_process(a, exe, cap, e);
 }
 
+/* The filter goes in after every set-up step, so none of cell's own calls
+ * is filtered; what still runs under it is the created handshake, the
+ * exec.fifo wait and execve (runc's order: the notify fd must reach the
+ * parent before it returns from create). */
+static int child_seccomp(struct ns_child_args *a, struct cell_err *e)
+{
+	const struct oci_process *p = &a->c->cfg->process;
+	int notify_fd;
+
+	if (a->seccomp == NULL)
+		return 0;
+	if (seccomp_install(a->seccomp, &notify_fd, e) < 0)
+		return -1;
+	if (seccomp_needs_admin(a->seccomp, p) && ns_drop_held_caps(p, e) < 0)
+		return -1;
+	if (notify_fd >= 0)
+		close(notify_fd); /* NOTIFY: sent to the listener in a later step */
+	return 0;
+}
+
 static noreturn void child_fail(int fd, struct cell_err *e, int code)
 {
 	sync_send_error(fd, e);
@@ -159,7 +181,7 @@ noreturn void ns_child_main(struct ns_child_args *a)
 	struct sync_msg m;
 	ssize_t n;
 
-	if (child_setup(a, exe, sizeof exe, &e) < 0)
+	if (child_setup(a, exe, sizeof exe, &e) < 0 || child_seccomp(a, &e) < 0)
 		child_fail(a->sync_fd, &e, 1);
 	if (sync_send(a->sync_fd, SYNC_CREATED, 0) < 0)
 		_exit(1);

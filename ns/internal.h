@@ -9,6 +9,8 @@
 #include "../util/err.h"
 #include "ns.h"
 
+struct seccomp_prog;
+
 /* What the child needs; built by the parent before clone and read by the
  * child from its copy of the parent's memory. */
 struct ns_child_args {
@@ -18,6 +20,7 @@ struct ns_child_args {
 	unsigned long new_flags;     /* CLONE_NEW* created for the container */
 	bool via_intermediate;       /* namespaces were joined before the clone */
 	bool new_cgroupns;           /* unshare(CLONE_NEWCGROUP) once in the cgroup */
+	const struct seccomp_prog *seccomp; /* compiled linux.seccomp, or NULL */
 };
 
 /* namespaces.c */
@@ -41,6 +44,9 @@ int ns_set_oom_score_adj(const struct oci_process *p, struct cell_err *e);
 int ns_become_root(const struct oci_config *cfg, struct cell_err *e);
 int ns_become_root_joined(struct cell_err *e);
 int ns_set_user_caps(const struct oci_process *p, bool userns, struct cell_err *e);
+int ns_set_user_caps_held(const struct oci_process *p, bool userns, bool hold_admin,
+			  struct cell_err *e);
+int ns_drop_held_caps(const struct oci_process *p, struct cell_err *e);
 int ns_find_exec(const struct oci_process *p, char *out, size_t cap, struct cell_err *e);
 int ns_prepare_fds(int preserve_fds, struct cell_err *e);
 

@@ -163,9 +163,19 @@ static void fill_caps(const struct oci_process *p)
  * with runc. */
 int ns_set_user_caps(const struct oci_process *p, bool userns, struct cell_err *e)
 {
+	return ns_set_user_caps_held(p, userns, false, e);
+}
+
+/* hold_admin: CAP_SYS_ADMIN stays effective (and permitted) until
+ * ns_drop_held_caps, for seccomp(2) without no_new_privs. */
+int ns_set_user_caps_held(const struct oci_process *p, bool userns, bool hold_admin,
+			  struct cell_err *e)
+{
 	const struct oci_user *u = &p->user;
 
 	fill_caps(p);
+	if (hold_admin)
+		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_SYS_ADMIN);
 	if (capng_apply(CAPNG_SELECT_BOUNDS) < 0)
 		return cell_err_sys(e, "process.capabilities.bounding: drop bounding set");
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
@@ -186,6 +196,15 @@ int ns_set_user_caps(const struct oci_process *p, bool userns, struct cell_err *
 		return cell_err_sys(e, "process.noNewPrivileges: prctl PR_SET_NO_NEW_PRIVS");
 	if (p->user.has_umask)
 		umask(p->user.umask & 0777);
+	return 0;
+}
+
+int ns_drop_held_caps(const struct oci_process *p, struct cell_err *e)
+{
+	fill_caps(p);
+	if (capng_apply(CAPNG_SELECT_CAPS) < 0)
+		return cell_err_sys(e, "process.capabilities: capset after seccomp (does the "
+				       "profile allow capset?)");
 	return 0;
 }
 

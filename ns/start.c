@@ -10,6 +10,7 @@
 
 #include "../idmap/idmap.h"
 #include "../net/net.h"
+#include "../seccomp/seccomp.h"
 #include "../state/state.h"
 #include "../util/sys.h"
 #include "internal.h"
@@ -132,6 +133,7 @@ static int drive_stages(struct ns_container *c, const struct ns_child_args *a, s
 int ns_spawn(struct ns_container *c, struct cell_err *e)
 {
 	struct ns_child_args a = { .c = c, .sync_fd = -1 };
+	struct seccomp_prog *prog = NULL;
 	int sv[2];
 	pid_t pid;
 
@@ -139,14 +141,21 @@ int ns_spawn(struct ns_container *c, struct cell_err *e)
 	c->pidfd = -1;
 	c->sync_fd = -1;
 	c->console_fd = -1;
-	if (ns_open_paths(c->cfg, a.join_fd, e) < 0)
+	/* Compiled here, before clone: the child only loads it. */
+	if (seccomp_prepare(c->cfg, &prog, e) < 0)
 		return -1;
+	a.seccomp = prog;
+	if (ns_open_paths(c->cfg, a.join_fd, e) < 0) {
+		seccomp_free(prog);
+		return -1;
+	}
 	a.new_flags = new_ns_flags(c->cfg);
 	a.new_cgroupns = c->cfg->linux_.ns[OCI_NS_CGROUP].present &&
 			 c->cfg->linux_.ns[OCI_NS_CGROUP].path == NULL;
 	a.via_intermediate = ns_needs_intermediate(c->cfg);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		ns_close_paths(a.join_fd);
+		seccomp_free(prog);
 		return cell_err_sys(e, "socketpair");
 	}
 	c->sync_fd = sv[0];
@@ -166,8 +175,10 @@ int ns_spawn(struct ns_container *c, struct cell_err *e)
 	ns_close_paths(a.join_fd);
 	if (drive_stages(c, &a, e) < 0)
 		goto fail;
+	seccomp_free(prog);
 	return 0;
 fail:
+	seccomp_free(prog);
 	ns_close_paths(a.join_fd);
 	if (a.sync_fd >= 0)
 		close(a.sync_fd);

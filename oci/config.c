@@ -319,7 +319,7 @@ int oci_get_kv(struct oci_ctx *x, size_t v, struct oci_kv **out, size_t *n)
 	return 0;
 }
 
-static int get_raw(struct oci_ctx *x, size_t v, char **out)
+int oci_get_raw(struct oci_ctx *x, size_t v, char **out)
 {
 	const struct json_tok *t = &x->d->toks[v];
 	size_t n = t->end - t->start;
@@ -391,7 +391,7 @@ static int decode_field(struct oci_ctx *x, size_t v, const struct oci_field *f, 
 		return oci_get_kv(x, v, MEMBER(obj, f->off, struct oci_kv *),
 			      MEMBER(obj, f->off_n, size_t));
 	case OF_RAW:
-		return get_raw(x, v, MEMBER(obj, f->off, char *));
+		return oci_get_raw(x, v, MEMBER(obj, f->off, char *));
 	case OF_IDMAPS:
 		return oci_decode_array(x, v, sizeof(struct oci_idmap),
 					(void **)MEMBER(obj, f->off, struct oci_idmap *),

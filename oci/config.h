@@ -147,6 +147,56 @@ struct oci_hook {
 	int timeout; /* seconds, 0 = none */
 };
 
+/* linux.seccomp, decoded (names stay strings: seccomp/ maps them per
+ * architecture). Values are the kernel's: actions are SECCOMP_RET_* with
+ * their data, flags SECCOMP_FILTER_FLAG_*. */
+enum oci_scmp_op {
+	OCI_SCMP_NE,
+	OCI_SCMP_LT,
+	OCI_SCMP_LE,
+	OCI_SCMP_EQ,
+	OCI_SCMP_GE,
+	OCI_SCMP_GT,
+	OCI_SCMP_MASKED_EQ,
+	OCI_SCMP_NOPS
+};
+
+enum oci_scmp_arch {
+	OCI_SCMP_X86_64,
+	OCI_SCMP_X86,
+	OCI_SCMP_X32,
+	OCI_SCMP_AARCH64,
+	OCI_SCMP_ARM,
+	OCI_SCMP_NARCHS
+};
+
+struct oci_scmp_arg {
+	uint32_t index; /* 0..5 */
+	enum oci_scmp_op op;
+	uint64_t value;
+	uint64_t value_two; /* MASKED_EQ: (arg & value) == value_two */
+};
+
+struct oci_scmp_rule {
+	char **names;
+	size_t n_names;
+	uint32_t action; /* SECCOMP_RET_* | data (errno, trace message) */
+	struct oci_scmp_arg *args;
+	size_t n_args;
+};
+
+struct oci_seccomp {
+	uint32_t default_action;
+	uint32_t archs;      /* bit (1 << enum oci_scmp_arch) of those cell knows */
+	bool has_archs;      /* architectures listed (maybe only foreign ones) */
+	uint32_t flags;      /* SECCOMP_FILTER_FLAG_* asked for */
+	bool notify;         /* some rule or the default says NOTIFY */
+	char *listener_path; /* NULL when absent */
+	char *listener_metadata;
+	struct oci_scmp_rule *rules;
+	size_t n_rules;
+};
+
 struct oci_linux {
 	struct oci_namespace ns[OCI_NS_COUNT];
 	struct oci_idmap *uid_mappings;
@@ -170,6 +220,7 @@ struct oci_linux {
 	 * (NULL when absent). Points into the arena, NUL-terminated. */
 	struct oci_resources resources;
 	char *seccomp_json;
+	struct oci_seccomp *seccomp; /* decoded seccomp_json, NULL when absent */
 	char *net_devices_json;
 };
 
@@ -222,5 +273,14 @@ const char *oci_rlimit_name(int resource);
 /* The i-th mount option name cell decodes into flags (for `cell features`),
  * NULL past the end. Other options are passed to mount(2) as data. */
 const char *oci_mount_option_name(size_t i);
+
+/* seccomp names as in the spec, indexed as the enums / SECCOMP_RET_*
+ * tables (for `cell features` and seccomp-dump); NULL past the end. */
+const char *oci_scmp_op_name(size_t i);
+const char *oci_scmp_arch_name(size_t i);
+const char *oci_scmp_action_name(size_t i);
+uint32_t oci_scmp_action_value(size_t i);
+const char *oci_scmp_flag_name(size_t i);
+uint32_t oci_scmp_flag_value(size_t i);
 
 #endif

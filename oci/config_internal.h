@@ -129,6 +129,8 @@ int oci_parse_mounts(struct oci_ctx *x, size_t v, void *obj);
 int oci_parse_hooks(struct oci_ctx *x, size_t v, void *obj);
 int oci_parse_resources(struct oci_ctx *x, size_t v, void *obj);
 int oci_decode_resources(struct oci_ctx *x, size_t v, struct oci_resources *r);
+int oci_parse_seccomp(struct oci_ctx *x, size_t v, void *obj);
+int oci_get_raw(struct oci_ctx *x, size_t v, char **out);
 int oci_get_kv(struct oci_ctx *x, size_t v, struct oci_kv **out, size_t *n);
 
 #endif

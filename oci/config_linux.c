@@ -248,7 +248,7 @@ static const struct oci_field linux_fields[] = {
 	OFIELD("mountLabel", OF_OPTSTR, struct oci_linux, mount_label),
 	OFIELD_FN("timeOffsets", lnx_time_offsets),
 	OFIELD_FN("resources", oci_parse_resources),
-	OFIELD("seccomp", OF_RAW, struct oci_linux, seccomp_json),
+	OFIELD_FN("seccomp", oci_parse_seccomp),
 	OFIELD("netDevices", OF_RAW, struct oci_linux, net_devices_json),
 	OFIELD_END,
 };

@@ -14,6 +14,9 @@ pkgs="$pkgs busybox-static python3 iproute2 procps util-linux mount coreutils"
 # the VM stage (tests/vm): Debian's kernel and its modules booted under qemu
 # with an initramfs packed by cpio (xz unpacks the kernel for a fast boot).
 pkgs="$pkgs qemu-system-x86 linux-image-amd64 cpio gzip"
+# seccomp tests: 32-bit helper (gcc -m32), podman's default profile
+# (/usr/share/containers/seccomp.json, read in place).
+pkgs="$pkgs gcc-multilib golang-github-containers-common"
 if [ "${1:-}" = bench ]; then
 	pkgs="$pkgs runc crun hyperfine strace time binutils"
 fi

@@ -1,0 +1,37 @@
+/* Syscall numbers per architecture, generated at build time from the
+ * kernel headers by scripts/gen-syscalls.py (syscalls_gen.c). */
+#ifndef CELL_SECCOMP_SYSCALLS_H
+#define CELL_SECCOMP_SYSCALLS_H
+
+#include <stdint.h>
+
+/* Same values as enum oci_scmp_arch. */
+enum { SC_ARCH_X86_64, SC_ARCH_X86, SC_ARCH_X32, SC_ARCH_AARCH64, SC_ARCH_ARM };
+
+struct sc_sysent {
+	const char *name;
+	uint32_t nr;
+};
+
+struct sc_systab {
+	int arch;
+	const struct sc_sysent *ents; /* sorted by name (strcmp) */
+	unsigned n;
+	uint32_t max_nr; /* the highest number this build knows */
+};
+
+/* The architectures this build has tables for: the host's own and the
+ * ones its kernel also runs (x86 and x32 on x86_64, arm on arm64). */
+extern const struct sc_systab sc_systabs[];
+extern const unsigned sc_n_systabs;
+
+/* The table for an arch, or NULL when this build has none. */
+const struct sc_systab *sc_systab_for(int arch);
+
+/* Number of a syscall name, or -1 when the architecture has no such call. */
+int64_t sc_syscall_nr(const struct sc_systab *t, const char *name);
+
+/* Name of a number, or NULL (linear: for seccomp-dump only). */
+const char *sc_syscall_name(const struct sc_systab *t, uint32_t nr);
+
+#endif
