@@ -422,6 +422,40 @@ mounts_under() { # DIR: mount points below DIR, deepest first
 	awk -v d="$1/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r
 }
 
+# cgroups_snapshot: the cgroup directories (every hierarchy) whose path
+# names cell, as the runner takes it before each test.
+cgroups_snapshot() {
+	local m
+	m=$(awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/self/mounts)
+	[ -z "$m" ] && return 0
+	# shellcheck disable=SC2086 # one find over every mount point
+	find $m -mindepth 1 -type d -path '*cell*' 2>/dev/null | sort
+}
+
+# root_scope DIR: the r-XXXXXXXX level cell puts below /cell for the
+# containers of --root DIR (FNV-1a over st_dev and st_ino, as cell).
+root_scope() {
+	local dev ino v i h=2166136261
+	read -r dev ino < <(stat -c '%d %i' "$1") || return 1
+	for v in "$dev" "$ino"; do
+		for i in 0 1 2 3 4 5 6 7; do
+			h=$((((h ^ ((v >> (8 * i)) & 255)) * 16777619) & 0xffffffff))
+		done
+	done
+	printf 'r-%08x\n' "$h"
+}
+
+# cgroups_leaked TESTDIR: cgroups the test left (after its containers were
+# deleted), deepest first: any under its own default scope /cell/r-..., and
+# any new one outside /cell (cgroupsPath tests). New ones below /cell of
+# other scopes belong to runs outside this suite and are not counted.
+cgroups_leaked() {
+	local t=$1 scope
+	scope=$(root_scope "$t/state" 2>/dev/null) || scope=none
+	cgroups_snapshot | grep -vxF -f "$t/.cgroups" |
+		awk -v s="/cell/$scope/" 'index($0 "/", s) || $0 !~ /\/cell(\/|$)/' | sort -r
+}
+
 # cleanup_test TESTDIR: undo whatever the test made, whatever state it
 # ended in. Prints what it had to clean up by force.
 cleanup_test() {
@@ -431,6 +465,12 @@ cleanup_test() {
 			[ -d "$d" ] || continue
 			id=$(basename "$d")
 			timeout -k 1 5 "$CELL" --root "$root" delete --force "$id" >/dev/null 2>&1 || true
+		done
+	fi
+	if [ -f "$t/.cgroups" ]; then
+		for p in $(cgroups_leaked "$t"); do
+			rmdir "$p" 2>/dev/null
+			leaked="$leaked cgroup:$p"
 		done
 	fi
 	for p in $(tagged_pids "$t"); do

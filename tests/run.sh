@@ -162,6 +162,7 @@ run_test() { # FILE NAME
 	t="$RUN_DIR/$name"
 	log="$RUN_DIR/$name.log"
 	mkdir -p "$t"
+	cgroups_snapshot >"$t/.cgroups"
 	CURRENT_T=$t
 	t0=$(date +%s%N)
 	timeout -k 5 "$TEST_TIMEOUT" bash "$TESTS_DIR/lib.sh" --run-one "$file" "$name" "$t" \
