@@ -90,7 +90,9 @@ jstr() {
 # Config pieces a case sets before `cfg`; cfg writes $B/config.json.
 # ARGS: a JSON list; RES: the linux.resources object; CGPATH: cgroupsPath;
 # NS: extra namespaces (JSON objects, comma-first: ',{"type":"cgroup"}');
-# MOUNTS: extra mounts (comma-first); DEVICES: linux.devices (a JSON list).
+# MOUNTS: extra mounts (comma-first); DEVICES: linux.devices (a JSON list);
+# ANNOT: `"annotations":{...},` or nothing; ROOTFS, ROOT_RO: root.path and
+# root.readonly.
 cfg_reset() {
 	ARGS='["sh"]'
 	RES='{"devices":[{"allow":false,"access":"rwm"}]}'
@@ -98,6 +100,9 @@ cfg_reset() {
 	NS=',{"type":"cgroup"}'
 	MOUNTS=""
 	DEVICES='[]'
+	ANNOT=""
+	ROOTFS=/vm/rootfs
+	ROOT_RO=true
 }
 
 # share_dir: $T/shared is /shared (rw) in the container.
@@ -117,17 +122,17 @@ cfg_args() { # ARG...
 	ARGS="[${out#,}]"
 }
 
-cfg() { # write $B/config.json from ARGS RES CGPATH NS MOUNTS DEVICES
+cfg() { # write $B/config.json from the variables above
 	local cgp=""
 	[ -z "$CGPATH" ] || cgp="\"cgroupsPath\":\"$(jstr "$CGPATH")\","
 	mkdir -p "$B"
 	cat >"$B/config.json" <<EOF
-{"ociVersion":"1.0.2",
+{"ociVersion":"1.0.2",$ANNOT
  "process":{"terminal":false,"user":{"uid":0,"gid":0},"args":$ARGS,
   "env":["PATH=/bin:/sbin:/usr/bin:/usr/sbin"],"cwd":"/",
   "capabilities":{"bounding":["CAP_KILL","CAP_MKNOD"],"effective":["CAP_KILL","CAP_MKNOD"],"permitted":["CAP_KILL","CAP_MKNOD"]},
   "noNewPrivileges":true},
- "root":{"path":"/vm/rootfs","readonly":true},
+ "root":{"path":"$ROOTFS","readonly":$ROOT_RO},
  "hostname":"vm-ctr",
  "mounts":[{"destination":"/proc","type":"proc","source":"proc"},
   {"destination":"/dev","type":"tmpfs","source":"tmpfs","options":["nosuid","strictatime","mode=755","size=65536k"]},
@@ -257,11 +262,14 @@ run_case() {
 	"$1"
 }
 
-cleanup_case() { # T
+cleanup_case() { # T: its containers, then any mount left below T
 	local d
 	for d in "$1"/state/*/; do
 		[ -d "$d" ] || continue
 		timeout 10 "$CELL" --root "$1/state" delete --force "$(basename "$d")" >/dev/null 2>&1 || true
+	done
+	awk -v t="$1/" 'index($2, t) == 1 { print $2 }' /proc/mounts | sort -r | while read -r d; do
+		umount -l "$d"
 	done
 }
 

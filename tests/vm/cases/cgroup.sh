@@ -381,3 +381,32 @@ test_hugetlb_limit() {
 	is_v2 hugetlb || f=$(cg_file c1 hugetlb hugetlb.2MB.limit_in_bytes)
 	assert_eq 4194304 "$(cat "$f")" "hugetlb 2MB limit ($f)"
 }
+
+# Without a pid namespace the init's death leaves its children: kill --all
+# reaches them through the cgroup (cgroup.kill on v2).
+test_kill_all_without_pid_namespace() {
+	share_dir
+	cfg_sh 'sleep 600 & echo $! >/shared/child; exec sleep 601'
+	cfg
+	sed -i 's/{"type":"pid"},//' "$B/config.json"
+	ctr_detach c1
+	wait_for 10 test -s "$T/shared/child" || fail "no child"
+	local procs
+	procs=$(cg_file c1 pids cgroup.procs)
+	assert_eq 2 "$(wc -l <"$procs")" "processes in the cgroup"
+	assert_ok rt kill --all c1 KILL
+	wait_for 10 sh -c "[ ! -s '$procs' ]" || fail "processes left after kill --all: $(cat "$procs")"
+	assert_ok rt delete c1
+}
+
+test_events_stream_reports_oom() {
+	RES='{"memory":{"limit":33554432,"swap":33554432}}'
+	# The hog is a child: the init lives on, and so does the stream.
+	cfg_sh 'sh -c "sleep 1.5; x=0123456789abcdef; while :; do x=\$x\$x; done"; exec sleep 600'
+	cfg
+	ctr_detach c1
+	timeout 8 "$CELL" --root "$ROOT" events --interval 1 c1 >"$T/events" 2>&1 || true
+	note "$(cut -c1-100 "$T/events")"
+	grep -q '"type":"oom"' "$T/events" || fail "no oom event in the stream"
+	[ "$(grep -c '"type":"stats"' "$T/events")" -ge 2 ] || fail "fewer than 2 stats events"
+}
