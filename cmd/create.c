@@ -203,6 +203,7 @@ int container_create(struct cell_ctx *g, const struct create_opts *o, struct cre
 	cr->ns.child_sigmask = o->sigmask;
 	cr->ns.rootfd = cr->rootfd;
 	cr->ns.statefd = cr->statefd;
+	idmap_from_config(cr->cfg, &cr->ns.maps);
 	if (make_cgroups(g, o, cr, e) < 0)
 		goto fail_state;
 	if (ns_spawn(&cr->ns, e) < 0)

@@ -1,19 +1,23 @@
 /* `info`: one container in lxc-info's readable shape. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "../net/net.h"
 #include "../state/state.h"
+#include "../util/fs.h"
 #include "opened.h"
 
 static const char info_usage[] =
 	"Usage: cell info [-H] ID\n"
-	"Show a container: Name, State, PID, CPU, block I/O and memory use, pids,\n"
-	"IP addresses, host link and its byte counters.\n"
+	"Show a container: Name, State, PID, uid and gid maps (with a user namespace),\n"
+	"CPU, block I/O and memory use, pids, IP addresses, host link and its byte\n"
+	"counters.\n"
 	"  -H, --no-humanize   byte counters as plain numbers\n";
 
 static void print_size(const char *label, uint64_t n, bool raw, bool sub);
@@ -92,6 +96,41 @@ static void print_cgroups(const struct state *s, bool raw)
 	}
 }
 
+/* The init's id maps as the kernel has them, when it has its own user
+ * namespace: one line per range, "container host size". */
+static void print_idmaps(pid_t pid)
+{
+	static const char *const files[] = { "uid_map", "gid_map" };
+	static const char *const labels[] = { "UID map:", "GID map:" };
+	char path[64], ours[64], theirs[64];
+	struct cell_err ignored;
+	ssize_t n;
+
+	snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
+	n = readlink(path, theirs, sizeof theirs - 1);
+	if (n < 0)
+		return;
+	theirs[n] = '\0';
+	n = readlink("/proc/self/ns/user", ours, sizeof ours - 1);
+	if (n >= 0 && (ours[n] = '\0', strcmp(ours, theirs) == 0))
+		return;
+	for (size_t f = 0; f < 2; f++) {
+		char *buf = NULL, *line, *save = NULL;
+		size_t len;
+
+		snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, files[f]);
+		if (fs_read_file(AT_FDCWD, path, 65536, &buf, &len, &ignored) < 0)
+			continue;
+		for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			unsigned long c, h, sz;
+
+			if (sscanf(line, "%lu %lu %lu", &c, &h, &sz) == 3)
+				printf("%-15s %lu %lu %lu\n", labels[f], c, h, sz);
+		}
+		free(buf);
+	}
+}
+
 static int info_on_opt(void *ctx, int opt, const char *arg, struct cell_err *e)
 {
 	*(bool *)ctx = true;
@@ -127,8 +166,10 @@ int cmd_info(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 	printf("%-15s %s\n", "State:", status);
 	if (st != STATUS_STOPPED)
 		printf("%-15s %d\n", "PID:", (int)s.pid);
-	if (st != STATUS_STOPPED)
+	if (st != STATUS_STOPPED) {
+		print_idmaps(s.pid);
 		print_cgroups(&s, raw);
+	}
 	if (net_summary_read(dirfd, &ns) == 0)
 		print_net(&ns, st != STATUS_STOPPED, raw);
 	state_free(&s);

@@ -2,12 +2,23 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdint.h>
 #include <stdio.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
+#include "../util/cleanup.h"
 
-static int validate_map(const struct oci_idmap *m, size_t n, const char *field, struct cell_err *e)
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
+
+static bool overlaps(uint32_t a, uint32_t an, uint32_t b, uint32_t bn)
+{
+	return a < (uint64_t)b + bn && b < (uint64_t)a + an;
+}
+
+int idmap_validate_map(const struct oci_idmap *m, size_t n, const char *field,
+		       struct cell_err *e)
 {
 	if (n > IDMAP_MAX_LINES)
 		return cell_err_set(e, EINVAL, "config.json: %s: %zu entries, the kernel takes at most %d",
@@ -15,17 +26,18 @@ static int validate_map(const struct oci_idmap *m, size_t n, const char *field, 
 	for (size_t i = 0; i < n; i++) {
 		if (m[i].size == 0)
 			return cell_err_set(e, EINVAL, "config.json: %s[%zu].size: must be > 0", field, i);
-		if ((uint64_t)m[i].container_id + m[i].size > (1ULL << 32) ||
-		    (uint64_t)m[i].host_id + m[i].size > (1ULL << 32))
-			return cell_err_set(e, EINVAL, "config.json: %s[%zu]: range passes 2^32", field, i);
+		if ((uint64_t)m[i].container_id + m[i].size > (1ULL << 32))
+			return cell_err_set(e, EINVAL, "config.json: %s[%zu]: containerID %u + size %u passes 2^32",
+					    field, i, m[i].container_id, m[i].size);
+		if ((uint64_t)m[i].host_id + m[i].size > (1ULL << 32))
+			return cell_err_set(e, EINVAL, "config.json: %s[%zu]: hostID %u + size %u passes 2^32",
+					    field, i, m[i].host_id, m[i].size);
 		for (size_t j = 0; j < i; j++) {
-			if (m[i].container_id < m[j].container_id + (uint64_t)m[j].size &&
-			    m[j].container_id < m[i].container_id + (uint64_t)m[i].size)
+			if (overlaps(m[i].container_id, m[i].size, m[j].container_id, m[j].size))
 				return cell_err_set(e, EINVAL,
 						    "config.json: %s[%zu]: containerID range overlaps %s[%zu]",
 						    field, i, field, j);
-			if (m[i].host_id < m[j].host_id + (uint64_t)m[j].size &&
-			    m[j].host_id < m[i].host_id + (uint64_t)m[i].size)
+			if (overlaps(m[i].host_id, m[i].size, m[j].host_id, m[j].size))
 				return cell_err_set(e, EINVAL,
 						    "config.json: %s[%zu]: hostID range overlaps %s[%zu]",
 						    field, i, field, j);
@@ -37,42 +49,120 @@ static int validate_map(const struct oci_idmap *m, size_t n, const char *field, 
 int idmap_validate(const struct oci_config *cfg, struct cell_err *e)
 {
 	const struct oci_linux *l = &cfg->linux_;
+	char field[64];
 
-	if (validate_map(l->uid_mappings, l->n_uid_mappings, "linux.uidMappings", e) < 0)
+	if (idmap_validate_map(l->uid_mappings, l->n_uid_mappings, "linux.uidMappings", e) < 0 ||
+	    idmap_validate_map(l->gid_mappings, l->n_gid_mappings, "linux.gidMappings", e) < 0)
 		return -1;
-	return validate_map(l->gid_mappings, l->n_gid_mappings, "linux.gidMappings", e);
-}
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const struct oci_mount *m = &cfg->mounts[i];
 
-/* The whole map must go in one write(2). */
-static int write_map(pid_t pid, const char *file, const struct oci_idmap *m, size_t n,
-		     struct cell_err *e)
-{
-	char path[64];
-	char buf[IDMAP_MAX_LINES * 36];
-	size_t len = 0;
-	int fd;
-
-	for (size_t i = 0; i < n; i++)
-		len += (size_t)snprintf(buf + len, sizeof buf - len, "%u %u %u\n", m[i].container_id,
-					m[i].host_id, m[i].size);
-	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return cell_err_sys(e, "open `%s`", path);
-	if (write(fd, buf, len) != (ssize_t)len) {
-		cell_err_sys(e, "write `%s`", path);
-		close(fd);
-		return -1;
+		snprintf(field, sizeof field, "mounts[%zu].uidMappings", i);
+		if (idmap_validate_map(m->uid_mappings, m->n_uid_mappings, field, e) < 0)
+			return -1;
+		snprintf(field, sizeof field, "mounts[%zu].gidMappings", i);
+		if (idmap_validate_map(m->gid_mappings, m->n_gid_mappings, field, e) < 0)
+			return -1;
+		if ((m->n_uid_mappings == 0) != (m->n_gid_mappings == 0))
+			return cell_err_set(e, EINVAL,
+					    "config.json: mounts[%zu]: uidMappings and gidMappings go together", i);
 	}
-	close(fd);
 	return 0;
 }
 
-int idmap_write(pid_t pid, const struct oci_config *cfg, struct cell_err *e)
+void idmap_from_config(const struct oci_config *cfg, struct idmap_maps *out)
 {
 	const struct oci_linux *l = &cfg->linux_;
 
-	if (write_map(pid, "uid_map", l->uid_mappings, l->n_uid_mappings, e) < 0)
+	*out = (struct idmap_maps){ l->uid_mappings, l->n_uid_mappings, l->gid_mappings,
+				    l->n_gid_mappings };
+}
+
+bool idmap_to_host(const struct oci_idmap *m, size_t n, uint32_t id, uint32_t *host)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (id >= m[i].container_id && id - m[i].container_id < m[i].size) {
+			*host = m[i].host_id + (id - m[i].container_id);
+			return true;
+		}
+	}
+	return false;
+}
+
+bool idmap_to_container(const struct oci_idmap *m, size_t n, uint32_t host, uint32_t *id)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (host >= m[i].host_id && host - m[i].host_id < m[i].size) {
+			*id = m[i].container_id + (host - m[i].host_id);
+			return true;
+		}
+	}
+	return false;
+}
+
+int idmap_format(const struct oci_idmap *m, size_t n, char *buf, size_t cap)
+{
+	size_t len = 0;
+
+	if (cap > 0)
+		buf[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		int k = snprintf(buf + len, cap - len, "%u %u %u\n", m[i].container_id, m[i].host_id,
+				 m[i].size);
+
+		if (k < 0 || (size_t)k >= cap - len)
+			return -1;
+		len += (size_t)k;
+	}
+	return (int)len;
+}
+
+/* /proc/PID of our own child (a zombie keeps its pid: no reuse), checked
+ * to be procfs so a mount over /proc cannot redirect the write. */
+static int open_proc_pid(pid_t pid, struct cell_err *e)
+{
+	char path[32];
+	struct statfs sf;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%d", (int)pid);
+	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return cell_err_sys(e, "open `%s`", path);
+	if (fstatfs(fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC) {
+		close(fd);
+		return cell_err_set(e, EXDEV, "`%s` is not on procfs", path);
+	}
+	return fd;
+}
+
+/* The whole map must go in one write(2). */
+static int write_map(int procfd, pid_t pid, const char *file, const struct oci_idmap *m, size_t n,
+		     struct cell_err *e)
+{
+	char buf[IDMAP_MAX_LINES * 33];
+	_cleanup_close_ int fd = -1;
+	int len = idmap_format(m, n, buf, sizeof buf);
+
+	if (len < 0)
+		return cell_err_set(e, E2BIG, "%s: too many lines", file);
+	fd = openat(procfd, file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return cell_err_sys(e, "open `/proc/%d/%s`", (int)pid, file);
+	if (write(fd, buf, (size_t)len) != len)
+		return cell_err_sys(e, "write `/proc/%d/%s`", (int)pid, file);
+	return 0;
+}
+
+int idmap_write(pid_t pid, const struct idmap_maps *maps, struct cell_err *e)
+{
+	_cleanup_close_ int procfd = open_proc_pid(pid, e);
+
+	if (procfd < 0)
 		return -1;
-	return write_map(pid, "gid_map", l->gid_mappings, l->n_gid_mappings, e);
+	if (write_map(procfd, pid, "uid_map", maps->uid, maps->n_uid, e) < 0)
+		return cell_err_wrap(e, "linux.uidMappings");
+	if (write_map(procfd, pid, "gid_map", maps->gid, maps->n_gid, e) < 0)
+		return cell_err_wrap(e, "linux.gidMappings");
+	return 0;
 }

@@ -128,7 +128,7 @@ static int child_setup(struct ns_child_args *a, char *exe, size_t cap, struct ce
 	}
 	if (sync_expect(a->sync_fd, SYNC_PARENT_DONE, NULL, e) < 0)
 		return -1;
-	if ((a->new_flags & CLONE_NEWUSER) && ns_become_root(c->cfg, e) < 0)
+	if ((a->new_flags & CLONE_NEWUSER) && ns_become_root(&c->maps, e) < 0)
 		return -1;
 	if (c->cfg->linux_.ns[OCI_NS_USER].path != NULL && ns_become_root_joined(e) < 0)
 		return -1;

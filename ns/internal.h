@@ -41,7 +41,7 @@ int ns_set_hostname(const struct oci_config *cfg, struct cell_err *e);
 int ns_apply_sysctl(const struct oci_config *cfg, struct cell_err *e);
 int ns_apply_rlimits(const struct oci_process *p, struct cell_err *e);
 int ns_set_oom_score_adj(const struct oci_process *p, struct cell_err *e);
-int ns_become_root(const struct oci_config *cfg, struct cell_err *e);
+int ns_become_root(const struct idmap_maps *m, struct cell_err *e);
 int ns_become_root_joined(struct cell_err *e);
 int ns_set_user_caps(const struct oci_process *p, bool userns, struct cell_err *e);
 int ns_set_user_caps_held(const struct oci_process *p, bool userns, bool hold_admin,

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "../cgroup/cgroup.h"
+#include "../idmap/idmap.h"
 #include "../oci/config.h"
 #include "../util/err.h"
 
@@ -24,6 +25,7 @@ struct ns_container {
 	struct cgroup *cg;             /* made by the caller; the init is placed in it */
 	int rootfd;         /* --root, for net/ (leases), or -1 */
 	int statefd;        /* ROOT/ID, for net/ (its record), or -1 */
+	struct idmap_maps maps; /* of a new user namespace (config or leased) */
 
 	/* Outputs of ns_spawn. */
 	pid_t pid;

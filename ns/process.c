@@ -97,24 +97,15 @@ int ns_set_oom_score_adj(const struct oci_process *p, struct cell_err *e)
 	return 0;
 }
 
-static bool id_mapped(const struct oci_idmap *m, size_t n, uint32_t id)
-{
-	for (size_t i = 0; i < n; i++)
-		if (id >= m[i].container_id && id - m[i].container_id < m[i].size)
-			return true;
-	return false;
-}
-
 /* In a new user namespace the init starts as the overflow id; become the
  * namespace's root so what it creates during set-up is owned by root. */
-/* Root in a new user namespace is known from the config's maps. */
-int ns_become_root(const struct oci_config *cfg, struct cell_err *e)
+int ns_become_root(const struct idmap_maps *m, struct cell_err *e)
 {
-	const struct oci_linux *l = &cfg->linux_;
+	uint32_t host;
 
-	if (id_mapped(l->gid_mappings, l->n_gid_mappings, 0) && sys_setresgid(0, 0, 0) < 0)
+	if (idmap_to_host(m->gid, m->n_gid, 0, &host) && sys_setresgid(0, 0, 0) < 0)
 		return cell_err_sys(e, "setresgid 0 in the user namespace");
-	if (id_mapped(l->uid_mappings, l->n_uid_mappings, 0) && sys_setresuid(0, 0, 0) < 0)
+	if (idmap_to_host(m->uid, m->n_uid, 0, &host) && sys_setresuid(0, 0, 0) < 0)
 		return cell_err_sys(e, "setresuid 0 in the user namespace");
 	return 0;
 }

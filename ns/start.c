@@ -106,7 +106,7 @@ static int drive_stages(struct ns_container *c, const struct ns_child_args *a, s
 
 	if (!a->via_intermediate && sync_expect(c->sync_fd, SYNC_CHILD_READY, NULL, e) < 0)
 		return -1;
-	if ((a->new_flags & CLONE_NEWUSER) && idmap_write(c->pid, cfg, e) < 0)
+	if ((a->new_flags & CLONE_NEWUSER) && idmap_write(c->pid, &c->maps, e) < 0)
 		return -1;
 	if (c->cg && cgroup_attach(c->cg, c->pid, e) < 0)
 		return -1;

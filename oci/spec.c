@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 static void strv(struct json_out *o, const char *key, const char *const *v, size_t n)
@@ -111,15 +112,25 @@ static void write_mounts(struct json_out *o, bool rootless)
 	jo_arr_end(o);
 }
 
-static void write_idmap(struct json_out *o, const char *key, unsigned int host_id)
+/* One line 0 -> host_id; rootless with a subuid range (ropts) adds
+ * 1.. -> the range, written through newuidmap/newgidmap. */
+static void write_idmap(struct json_out *o, const char *key, unsigned int host_id, uint32_t size,
+			const struct oci_spec_opts *ropts)
 {
 	jo_key(o, key);
 	jo_arr_begin(o);
 	jo_obj_begin(o);
 	jo_ki64(o, "containerID", 0);
 	jo_ki64(o, "hostID", host_id);
-	jo_ki64(o, "size", 1);
+	jo_ki64(o, "size", size);
 	jo_obj_end(o);
+	if (ropts != NULL && ropts->rootless_range) {
+		jo_obj_begin(o);
+		jo_ki64(o, "containerID", 1);
+		jo_ki64(o, "hostID", ropts->map_from);
+		jo_ki64(o, "size", ropts->map_size);
+		jo_obj_end(o);
+	}
 	jo_arr_end(o);
 }
 
@@ -155,9 +166,14 @@ static void write_linux(struct json_out *o, const struct oci_spec_opts *opts)
 	jo_obj_begin(o);
 	if (opts->rootless) {
 		/* No cgroup resources: an unprivileged user has none to set. */
-		write_idmap(o, "uidMappings", opts->uid);
-		write_idmap(o, "gidMappings", opts->gid);
+		write_idmap(o, "uidMappings", opts->uid, 1, opts);
+		write_idmap(o, "gidMappings", opts->gid, 1, opts);
 	} else {
+		/* `auto`: the range is leased at create (cell.idmap.size). */
+		if (opts->userns && !opts->map_auto) {
+			write_idmap(o, "uidMappings", opts->map_from, opts->map_size, NULL);
+			write_idmap(o, "gidMappings", opts->map_from, opts->map_size, NULL);
+		}
 		jo_key(o, "resources");
 		jo_obj_begin(o);
 		jo_key(o, "devices");
@@ -182,7 +198,7 @@ static void write_linux(struct json_out *o, const struct oci_spec_opts *opts)
 			jo_kstr(o, "path", opts->net_arg);
 		jo_obj_end(o);
 	}
-	if (opts->rootless) {
+	if (opts->rootless || opts->userns) {
 		jo_obj_begin(o);
 		jo_kstr(o, "type", "user");
 		jo_obj_end(o);
@@ -193,16 +209,27 @@ static void write_linux(struct json_out *o, const struct oci_spec_opts *opts)
 	jo_obj_end(o);
 }
 
-/* The cell.net.* annotations (net/ reads them; other runtimes ignore them). */
-static void write_net_annotations(struct json_out *o, const struct oci_spec_opts *opts)
+/* The cell.net.* and cell.idmap.* annotations (net/ and idmap/ read them;
+ * other runtimes ignore them). */
+static void write_annotations(struct json_out *o, const struct oci_spec_opts *opts)
 {
 	static const char *const type[] = { [OCI_SPEC_NET_NONE] = "none", [OCI_SPEC_NET_HOST] = "host",
 					    [OCI_SPEC_NET_BRIDGE] = "veth", [OCI_SPEC_NET_NS] = "ns" };
+	bool idmap_auto = opts->userns && opts->map_auto;
+	char size[16];
 
-	if (opts->net == OCI_SPEC_NET_DEFAULT)
+	if (opts->net == OCI_SPEC_NET_DEFAULT && !idmap_auto)
 		return;
 	jo_key(o, "annotations");
 	jo_obj_begin(o);
+	if (idmap_auto) {
+		snprintf(size, sizeof size, "%u", opts->map_size);
+		jo_kstr(o, "cell.idmap.size", size);
+	}
+	if (opts->net == OCI_SPEC_NET_DEFAULT) {
+		jo_obj_end(o);
+		return;
+	}
 	jo_kstr(o, "cell.net.type", type[opts->net]);
 	if (opts->net == OCI_SPEC_NET_BRIDGE) {
 		jo_kstr(o, "cell.net.bridge", opts->net_arg ? opts->net_arg : "cellbr0");
@@ -228,7 +255,7 @@ int oci_spec_write(struct json_out *o, const struct oci_spec_opts *opts)
 	jo_kstr(o, "hostname", "cell");
 	write_mounts(o, opts->rootless);
 	write_linux(o, opts);
-	write_net_annotations(o, opts);
+	write_annotations(o, opts);
 	jo_obj_end(o);
 	if (o->oom) {
 		errno = ENOMEM;

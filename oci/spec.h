@@ -4,6 +4,7 @@
 #define CELL_OCI_SPEC_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "json.h"
 
@@ -28,6 +29,11 @@ struct oci_spec_opts {
 	bool rootless;         /* user namespace mapping host uid/gid to 0, no resources */
 	unsigned int uid;      /* with rootless: the caller's ids */
 	unsigned int gid;
+	bool userns;           /* a user namespace mapping 0.. to map_from.. (root) */
+	bool map_auto;         /* with userns: a range leased at create (cell.idmap.size) */
+	uint32_t map_from;     /* with userns: first host id of the range */
+	uint32_t map_size;     /* with userns: ids mapped (from 0) */
+	bool rootless_range;   /* with rootless: ids 1..map_size map to map_from.. */
 	enum oci_spec_net net;
 	const char *net_arg;   /* bridge name (NULL: cellbr0) or netns path */
 };
