@@ -161,8 +161,14 @@ static int child_seccomp(struct ns_child_args *a, struct cell_err *e)
 		return -1;
 	if (seccomp_needs_admin(a->seccomp, p) && ns_drop_held_caps(p, e) < 0)
 		return -1;
-	if (notify_fd >= 0)
-		close(notify_fd); /* NOTIFY: sent to the listener in a later step */
+	if (notify_fd >= 0) {
+		/* The parent hands it to the listener before create returns. */
+		int r = sync_send_fd(a->sync_fd, SYNC_SECCOMP_FD, notify_fd);
+
+		close(notify_fd);
+		if (r < 0)
+			return cell_err_sys(e, "sync: send seccomp listener fd");
+	}
 	return 0;
 }
 

@@ -100,6 +100,18 @@ static int adopt_init(struct ns_container *c, pid_t helper, struct cell_err *e)
 	return 0;
 }
 
+static int seccomp_listener(struct ns_container *c, struct cell_err *e)
+{
+	struct seccomp_listener_info li = { c->cfg, c->id, c->bundle, c->pid };
+	int fd, r;
+
+	if (sync_expect_fd(c->sync_fd, SYNC_SECCOMP_FD, &fd, e) < 0)
+		return -1;
+	r = seccomp_send_listener(&li, fd, e);
+	close(fd);
+	return r;
+}
+
 static int drive_stages(struct ns_container *c, const struct ns_child_args *a, struct cell_err *e)
 {
 	const struct oci_config *cfg = c->cfg;
@@ -123,6 +135,9 @@ static int drive_stages(struct ns_container *c, const struct ns_child_args *a, s
 	}
 	if (cfg->process.terminal &&
 	    sync_expect_fd(c->sync_fd, SYNC_CONSOLE, &c->console_fd, e) < 0)
+		return -1;
+	if (cfg->linux_.seccomp != NULL && cfg->linux_.seccomp->notify &&
+	    seccomp_listener(c, e) < 0)
 		return -1;
 	if (sync_expect(c->sync_fd, SYNC_CREATED, NULL, e) < 0)
 		return -1;

@@ -10,7 +10,7 @@ static const char *stage_name(int32_t s)
 {
 	static const char *const names[] = {
 		"?", "init-pid", "child-ready", "parent-done", "mounts-done",
-		"pivot", "created", "exec", "wait-fifo", "console",
+		"pivot", "created", "exec", "wait-fifo", "console", "seccomp-fd",
 	};
 
 	if (s == SYNC_ERROR)

@@ -20,6 +20,7 @@ enum sync_stage {
 	SYNC_EXEC,           /* parent: exec now (run) */
 	SYNC_WAIT_FIFO,      /* parent: exec when `start` writes exec.fifo (create) */
 	SYNC_CONSOLE,        /* child: the pty master rides along (SCM_RIGHTS) */
+	SYNC_SECCOMP_FD,     /* child: the seccomp listener fd (NOTIFY), SCM_RIGHTS */
 };
 
 struct sync_msg {

@@ -1,8 +1,12 @@
 /* `cell features`: what this build implements. Features that later issues
- * add (seccomp, idmapped mounts) stay false until they land. */
+ * add (idmapped mounts) stay false until they land. */
 #include "features.h"
 
+#include <errno.h>
+#include <linux/seccomp.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "spec.h"
@@ -16,6 +20,67 @@ static void disabled(struct json_out *o, const char *key)
 	jo_key(o, key);
 	jo_obj_begin(o);
 	jo_kbool(o, "enabled", false);
+	jo_obj_end(o);
+}
+
+/* seccomp: what the kernel runs, asked without installing anything.
+ * Actions: SECCOMP_GET_ACTION_AVAIL. Flags: the kernel checks them before
+ * it reads the program, so a known flag with no program gives EFAULT and
+ * an unknown one EINVAL. */
+static bool action_available(uint32_t action)
+{
+	return syscall(SYS_seccomp, 2 /* SECCOMP_GET_ACTION_AVAIL */, 0, &action) == 0;
+}
+
+static bool flag_known(uint32_t flag)
+{
+	/* WAIT_KILLABLE_RECV is only valid together with a listener. */
+	if (flag == (1U << 5))
+		flag |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flag, NULL) < 0 && errno == EFAULT;
+}
+
+static void write_seccomp(struct json_out *o)
+{
+	const char *s;
+	size_t i;
+
+	jo_key(o, "seccomp");
+	jo_obj_begin(o);
+	jo_kbool(o, "enabled", true);
+	jo_key(o, "actions");
+	jo_arr_begin(o);
+	for (i = 0; (s = oci_scmp_action_name(i)); i++)
+		if (action_available(oci_scmp_action_value(i)))
+			jo_str(o, s);
+	jo_arr_end(o);
+	jo_key(o, "operators");
+	jo_arr_begin(o);
+	for (i = 0; (s = oci_scmp_op_name(i)); i++)
+		jo_str(o, s);
+	jo_arr_end(o);
+	/* The architectures seccomp/meson.build generates tables for. */
+	jo_key(o, "archs");
+	jo_arr_begin(o);
+#if defined(__x86_64__)
+	jo_str(o, "SCMP_ARCH_X86_64");
+	jo_str(o, "SCMP_ARCH_X86");
+	jo_str(o, "SCMP_ARCH_X32");
+#elif defined(__aarch64__)
+	jo_str(o, "SCMP_ARCH_AARCH64");
+#endif
+	jo_arr_end(o);
+	jo_key(o, "knownFlags");
+	jo_arr_begin(o);
+	for (i = 0; (s = oci_scmp_flag_name(i)); i++)
+		jo_str(o, s);
+	jo_arr_end(o);
+	jo_key(o, "supportedFlags");
+	jo_arr_begin(o);
+	for (i = 0; (s = oci_scmp_flag_name(i)); i++)
+		if (flag_known(oci_scmp_flag_value(i)))
+			jo_str(o, s);
+	jo_arr_end(o);
 	jo_obj_end(o);
 }
 
@@ -47,7 +112,7 @@ static void write_linux(struct json_out *o)
 	jo_kbool(o, "systemdUser", false);
 	jo_kbool(o, "rdma", true);
 	jo_obj_end(o);
-	disabled(o, "seccomp");
+	write_seccomp(o);
 	disabled(o, "apparmor");
 	disabled(o, "selinux");
 	disabled(o, "intelRdt");

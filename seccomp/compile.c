@@ -532,6 +532,9 @@ int seccomp_compile(const struct oci_seccomp *s, struct seccomp_prog **out, stru
 	p->len = (unsigned short)em.n;
 	p->profile = s;
 	p->flags = s->flags;
+	/* The kernel refuses it without a listener, where it means nothing. */
+	if (!s->notify)
+		p->flags &= ~(1U << 5) /* SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV */;
 	if (s->notify) {
 		p->flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
 		/* TSYNC and a listener are exclusive unless TSYNC_ESRCH. */

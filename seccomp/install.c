@@ -1,5 +1,4 @@
-/* Loading the filter in the container's process, and what the kernel
- * supports (for `cell features`). Runs in a child made by a raw clone:
+/* Loading the filter in the container's process. Runs in a child made by a raw clone:
  * raw syscalls only, no allocation. */
 #include <errno.h>
 #include <linux/seccomp.h>
@@ -7,10 +6,6 @@
 #include <unistd.h>
 
 #include "seccomp.h"
-
-#ifndef SECCOMP_GET_ACTION_AVAIL
-#define SECCOMP_GET_ACTION_AVAIL 2
-#endif
 
 static long sys_seccomp(unsigned int op, unsigned int flags, void *arg)
 {
@@ -39,17 +34,4 @@ int seccomp_install(const struct seccomp_prog *p, int *notify_fd, struct cell_er
 	if (p->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)
 		*notify_fd = (int)r;
 	return 0;
-}
-
-bool seccomp_action_supported(uint32_t action)
-{
-	return sys_seccomp(SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0;
-}
-
-/* The kernel checks the flags before it reads the program: a known flag
- * with no program gives EFAULT, an unknown one EINVAL. Nothing is
- * installed either way. */
-bool seccomp_flag_supported(uint32_t flag)
-{
-	return sys_seccomp(SECCOMP_SET_MODE_FILTER, flag, NULL) < 0 && errno == EFAULT;
 }

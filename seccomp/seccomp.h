@@ -39,12 +39,17 @@ bool seccomp_needs_admin(const struct seccomp_prog *p, const struct oci_process 
  * *notify_fd gets the listener fd (close-on-exec), else -1. */
 int seccomp_install(const struct seccomp_prog *p, int *notify_fd, struct cell_err *e);
 
+/* NOTIFY: send the listener fd the init passed up (SYNC_SECCOMP_FD) to
+ * linux.seccomp.listenerPath with the container process state. */
+struct seccomp_listener_info {
+	const struct oci_config *cfg;
+	const char *id;
+	const char *bundle;
+	int pid;
+};
+int seccomp_send_listener(const struct seccomp_listener_info *li, int notify_fd, struct cell_err *e);
+
 /* Print the program one instruction a line, with syscall names. */
 void seccomp_dump(const struct seccomp_prog *p, FILE *f);
-
-/* Kernel support, for `cell features`: is the action (SECCOMP_RET_*)
- * available, is the filter flag known? */
-bool seccomp_action_supported(uint32_t action);
-bool seccomp_flag_supported(uint32_t flag);
 
 #endif

@@ -260,3 +260,63 @@ test_sc_dump() {
 	[ "$RC" != 0 ] || fail "seccomp-dump without linux.seccomp succeeded"
 	assert_contains "$ERR" "no linux.seccomp"
 }
+
+# SCMP_ACT_NOTIFY: the listener gets the fd and the state, and answers
+# the container's mkdir with EXDEV (18).
+test_sc_notify_listener() {
+	make_bundle
+	local sock="$T/listener.sock" got="$T/listener.json" lpid
+	sc_profile "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"$sock\",\"listenerMetadata\":\"meta-1\",
+		\"syscalls\":[{\"names\":[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}"
+	cfg 'annotations={"org.test.a":"b"}'
+	cfg_sh 'mkdir /tmp/n 2>&1; echo "mkdir=$?"; [ -d /tmp/n ] || echo absent'
+	python3 "$TESTS_DIR/seccomp-listener.py" "$sock" "$got" 18 &
+	lpid=$!
+	wait_for 10 test -S "$sock" || fail "listener did not start"
+	ctr_run sc-c1
+	wait "$lpid" || fail "listener failed"
+	assert_rc 0
+	note "$OUT"
+	assert_contains "$OUT" "Invalid cross-device link"
+	assert_contains "$OUT" "mkdir=1"
+	assert_contains "$OUT" "absent"
+	local j
+	j=$(cat "$got")
+	note "$j"
+	assert_eq '["seccompFd"]' "$(jget state.fds <<<"$j")" "fds"
+	assert_eq meta-1 "$(jget state.metadata <<<"$j")" "metadata"
+	assert_eq sc-c1 "$(jget state.state.id <<<"$j")" "state.id"
+	assert_eq creating "$(jget state.state.status <<<"$j")" "state.status"
+	assert_eq '{"org.test.a": "b"}' "$(jget state.state.annotations <<<"$j")" "annotations"
+	assert_eq "$(jget state.pid <<<"$j")" "$(jget state.state.pid <<<"$j")" "pid"
+	case "$(jget nr <<<"$j")" in 83 | 258) ;; *) fail "notified syscall $(jget nr <<<"$j"), not mkdir/mkdirat" ;; esac
+	# No listener at listenerPath: create fails cleanly, naming it.
+	local BEFORE
+	BEFORE=$(mounts_snapshot)
+	ctr_run sc-c2
+	expect_clean_failure sc-c2 "seccomp listener: connect \`$sock\`"
+}
+
+# features lists what the kernel really runs; every listed flag and action
+# works in a profile.
+test_sc_features_and_flags() {
+	make_bundle
+	local f
+	f=$(rt features) || fail "features failed"
+	local sc
+	sc=$(jget linux.seccomp <<<"$f")
+	note "$sc"
+	assert_eq true "$(jget enabled <<<"$sc")"
+	assert_contains "$(jget operators <<<"$sc")" SCMP_CMP_MASKED_EQ
+	assert_contains "$(jget actions <<<"$sc")" SCMP_ACT_ERRNO
+	assert_contains "$(jget archs <<<"$sc")" "SCMP_ARCH_$(uname -m | tr a-z A-Z)"
+	local flags
+	flags=$(jget supportedFlags <<<"$sc" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)))')
+	[ "$flags" != "[]" ] || fail "no supported flags"
+	sc_profile "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":$flags,\"syscalls\":[{\"names\":[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_LOG\"},{\"names\":[\"acct\"],\"action\":\"SCMP_ACT_TRAP\"}]}"
+	cfg_sh 'mkdir /tmp/d && echo made; sh -c "exit 3"; echo "sh=$?"'
+	ctr_run sc-c1
+	assert_rc 0
+	assert_contains "$OUT" made
+	assert_contains "$OUT" "sh=3"
+}

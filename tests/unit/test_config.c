@@ -595,7 +595,9 @@ static void features_doc(void)
 	v = json_obj_get(&d, json_obj_get(&d, lx, "cgroup"), "systemd");
 	CHECK(v && d.toks[v].type == JSON_FALSE);
 	v = json_obj_get(&d, json_obj_get(&d, lx, "seccomp"), "enabled");
-	CHECK(v && d.toks[v].type == JSON_FALSE);
+	CHECK(v && d.toks[v].type == JSON_TRUE);
+	CHECK(arr_len(&d, json_obj_get(&d, lx, "seccomp"), "operators") == 7);
+	CHECK(arr_len(&d, json_obj_get(&d, lx, "seccomp"), "knownFlags") == 4);
 	v = json_obj_get(&d, json_obj_get(&d, lx, "mountExtensions"), "idmap");
 	CHECK(v && d.toks[json_obj_get(&d, v, "enabled")].type == JSON_FALSE);
 	v = json_obj_get(&d, json_obj_get(&d, 0, "annotations"), "io.github.cell.version");
