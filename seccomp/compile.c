@@ -23,6 +23,7 @@
 #include <linux/seccomp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../util/log.h"
 #include "seccomp.h"
@@ -293,11 +294,8 @@ static int collect_calls(const struct oci_seccomp *s, const struct sc_systab *t,
 		for (size_t k = 0; k < rule->n_names; k++) {
 			int64_t nr = sc_syscall_nr(t, rule->names[k]);
 
-			if (nr < 0) {
-				log_debug("seccomp: syscall `%s` unknown on %s, skipped", rule->names[k],
-					  oci_scmp_arch_name((size_t)t->arch));
-				continue;
-			}
+			if (nr < 0)
+				continue; /* logged once by log_unknown */
 			if (n_refs == cap) {
 				cap = cap ? cap * 2 : 512;
 				struct ref *nr_ = realloc(refs, cap * sizeof *nr_);
@@ -460,6 +458,22 @@ static void free_archcalls(struct archcalls *ac)
 	}
 }
 
+/* Names none of the listed architectures has (x86_64-only calls are no
+ * news on x86). */
+static void log_unknown(const struct oci_seccomp *s, const struct archcalls *ac)
+{
+	for (size_t r = 0; r < s->n_rules; r++) {
+		for (size_t k = 0; k < s->rules[r].n_names; k++) {
+			bool known = false;
+
+			for (int a = 0; a < OCI_SCMP_NARCHS && !known; a++)
+				known = ac[a].t != NULL && sc_syscall_nr(ac[a].t, s->rules[r].names[k]) >= 0;
+			if (!known)
+				log_debug("seccomp: syscall `%s` unknown, skipped", s->rules[r].names[k]);
+		}
+	}
+}
+
 static int build(struct emitter *em, const struct oci_seccomp *s, uint32_t want, struct cell_err *e)
 {
 	struct archcalls ac[OCI_SCMP_NARCHS] = { 0 };
@@ -480,6 +494,8 @@ static int build(struct emitter *em, const struct oci_seccomp *s, uint32_t want,
 			goto out;
 		}
 	}
+	if (log_debug_enabled())
+		log_unknown(s, ac);
 	/* Blocks go last in the program, so they are emitted first. */
 	for (int a = 0; a < OCI_SCMP_NARCHS; a++) {
 		if (a == SC_ARCH_X32) /* inside the x86_64 block */
@@ -547,10 +563,18 @@ int seccomp_compile(const struct oci_seccomp *s, struct seccomp_prog **out, stru
 
 int seccomp_prepare(const struct oci_config *cfg, struct seccomp_prog **out, struct cell_err *e)
 {
+	struct timespec t0, t1;
+
 	*out = NULL;
 	if (cfg->linux_.seccomp == NULL)
 		return 0;
-	return seccomp_compile(cfg->linux_.seccomp, out, e);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (seccomp_compile(cfg->linux_.seccomp, out, e) < 0)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_debug("seccomp: %u instructions, compiled in %ld us", (*out)->len,
+		  (long)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000));
+	return 0;
 }
 
 void seccomp_free(struct seccomp_prog *p)
