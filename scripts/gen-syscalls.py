@@ -69,6 +69,28 @@ def table(cc, header):
     return nrs
 
 
+def fnv1a(name):
+    h = 0x811C9DC5
+    for b in name.encode():
+        h = ((h ^ b) * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def hash_index(names):
+    """Open addressing (linear probing) over FNV-1a: slot -> 1 + index into
+    the sorted entries, 0 empty; at most half full."""
+    size = 1
+    while size < 2 * len(names):
+        size *= 2
+    slots = [0] * size
+    for i, name in enumerate(names):
+        h = fnv1a(name) & (size - 1)
+        while slots[h]:
+            h = (h + 1) & (size - 1)
+        slots[h] = i + 1
+    return slots
+
+
 def main():
     args = sys.argv[1:]
     sep = args.index("--")
@@ -84,11 +106,16 @@ def main():
         for name in sorted(nrs):
             lines.append('\t{ "%s", %du },' % (name, nrs[name]))
         lines.append("};")
+        slots = hash_index(sorted(nrs))
+        lines.append("static const uint16_t %s_hash[%d] = {" % (ident, len(slots)))
+        for k in range(0, len(slots), 16):
+            lines.append("\t" + " ".join("%d," % v for v in slots[k:k + 16]))
+        lines.append("};")
         lines.append("")
-        names.append((arch, ident, len(nrs), max(nrs.values())))
+        names.append((arch, ident, len(nrs), max(nrs.values()), len(slots)))
     lines.append("const struct sc_systab sc_systabs[] = {")
-    for arch, ident, n, top in names:
-        lines.append('\t{ SC_ARCH_%s, %s_ents, %d, %du },' % (arch.upper(), ident, n, top))
+    for arch, ident, n, top, size in names:
+        lines.append('\t{ SC_ARCH_%s, %s_ents, %d, %du, %s_hash, %du },' % (arch.upper(), ident, n, top, ident, size - 1))
     lines.append("};")
     lines.append("const unsigned sc_n_systabs = %d;" % len(names))
     with open(out, "w") as f:

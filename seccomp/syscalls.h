@@ -18,6 +18,8 @@ struct sc_systab {
 	const struct sc_sysent *ents; /* sorted by name (strcmp) */
 	unsigned n;
 	uint32_t max_nr; /* the highest number this build knows */
+	const uint16_t *hash; /* FNV-1a of the name, linear probing: 1 + index, 0 empty */
+	uint32_t hash_mask;
 };
 
 /* The architectures this build has tables for: the host's own and the
