@@ -117,6 +117,15 @@ static size_t emit_jmp(struct emitter *em, uint16_t op, uint32_t k, size_t jt, s
 	return emit(em, BPF_JMP | op | BPF_K, (uint8_t)(em->n - jt), (uint8_t)(em->n - jf), k);
 }
 
+/* The next instruction to emit falls through to `label`: when that is not
+ * the last one emitted (a shared return, a jump that was not needed), say
+ * so with a `ja`. */
+static void falls_to(struct emitter *em, size_t label)
+{
+	if (em->n != label)
+		emit_ja(em, label);
+}
+
 static size_t emit_ld(struct emitter *em, uint32_t off)
 {
 	return emit(em, BPF_LD | BPF_W | BPF_ABS, 0, 0, off);
@@ -129,7 +138,8 @@ static size_t emit_ld(struct emitter *em, uint32_t off)
 static size_t cmp_lo(struct emitter *em, const struct oci_scmp_arg *a, uint32_t off, size_t P,
 		     size_t F)
 {
-	uint32_t v = (uint32_t)a->value, l;
+	uint32_t v = (uint32_t)a->value;
+	size_t l;
 
 	switch (a->op) {
 	case OCI_SCMP_EQ: l = emit_jmp(em, BPF_JEQ, v, P, F); break;
@@ -142,10 +152,12 @@ static size_t cmp_lo(struct emitter *em, const struct oci_scmp_arg *a, uint32_t 
 		if ((uint32_t)a->value == 0)
 			return (uint32_t)a->value_two == 0 ? P : F;
 		l = emit_jmp(em, BPF_JEQ, (uint32_t)a->value_two, P, F);
-		l = emit(em, BPF_ALU | BPF_AND | BPF_K, 0, 0, (uint32_t)a->value);
-		break;
+		if (l == P || l == F)
+			return l;
+		emit(em, BPF_ALU | BPF_AND | BPF_K, 0, 0, (uint32_t)a->value);
+		return emit_ld(em, off);
 	}
-	if (l == P || l == F)
+	if (l == P || l == F) /* P == F: nothing to test */
 		return l;
 	return emit_ld(em, off);
 }
@@ -166,7 +178,7 @@ static size_t emit_cmp(struct emitter *em, const struct oci_scmp_arg *a, bool ar
 		if (!arg64 || mh == 0) /* high word of arg & mask is 0 */
 			return wh == 0 ? cmp_lo(em, a, lo_off, P, F) : F;
 		lo = cmp_lo(em, a, lo_off, P, F);
-		l = emit_jmp(em, BPF_JEQ, wh, lo, F);
+		falls_to(em, emit_jmp(em, BPF_JEQ, wh, lo, F));
 		emit(em, BPF_ALU | BPF_AND | BPF_K, 0, 0, mh);
 		return emit_ld(em, hi_off);
 	}
@@ -193,7 +205,7 @@ static size_t emit_cmp(struct emitter *em, const struct oci_scmp_arg *a, bool ar
 		l = emit_jmp(em, BPF_JGT, vh, F, l);
 		break;
 	}
-	(void)l;
+	falls_to(em, l);
 	return emit_ld(em, hi_off);
 }
 
@@ -446,7 +458,7 @@ static size_t emit_block(struct emitter *em, const struct oci_seccomp *s, const 
 		em->overflow = true;
 		return em->n;
 	}
-	emit_tree(em, s, ln->segs, 0, ln->n);
+	falls_to(em, emit_tree(em, s, ln->segs, 0, ln->n));
 	return emit_ld(em, offsetof(struct seccomp_data, nr));
 }
 
@@ -509,6 +521,7 @@ static int build(struct emitter *em, const struct oci_seccomp *s, uint32_t want,
 
 	for (int b = nb; b-- > 0;)
 		next = emit_jmp(em, BPF_JEQ, audits[b], blocks[b], next);
+	falls_to(em, next);
 	emit_ld(em, offsetof(struct seccomp_data, arch));
 	if (em->overflow) {
 		cell_err_errno(e, E2BIG, "linux.seccomp: the filter needs more than %d instructions",

@@ -357,6 +357,45 @@ static void long_program(void)
 	done(p, c);
 }
 
+/* Blocks and compares whose code is a single shared return, or a mask
+ * with nothing to test: every fall-through must still land right. */
+static void degenerate_blocks(void)
+{
+	struct oci_config *c;
+	struct seccomp_prog *p = compile(
+		"{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+		"\"architectures\":[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\"],\"syscalls\":["
+		"{\"names\":[\"newfstatat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":3},"
+		"{\"names\":[\"getpid\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":4,\"args\":"
+		"[{\"index\":0,\"value\":0,\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"},"
+		"{\"index\":1,\"value\":4294967296,\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"}]}]}}}",
+		&c);
+	uint64_t a[6] = { 0 };
+	uint32_t gp = nr_of(SC_ARCH_X86_64, "getpid");
+
+	if (!p)
+		return done(p, c);
+	CHECK(run(p, X64, nr_of(SC_ARCH_X86_64, "newfstatat"), NULL) == ERRNO(3));
+	CHECK(run(p, X64, gp, a) == ERRNO(4));
+	a[1] = 1ULL << 32;
+	CHECK(run(p, X64, gp, a) == ALLOW);
+	a[1] = 5;
+	CHECK(run(p, X64, gp, a) == ERRNO(4));
+	CHECK(bpf_bad == 0);
+	done(p, c);
+	/* i386 has no newfstatat: its block is one shared ALLOW. */
+	p = compile("{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+		    "\"architectures\":[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\"],\"syscalls\":["
+		    "{\"names\":[\"newfstatat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":3}]}}}", &c);
+	if (!p)
+		return done(p, c);
+	for (uint32_t nr = 0; nr < 500; nr++)
+		CHECK(run(p, AUDIT_ARCH_I386, nr, NULL) == ALLOW);
+	CHECK(run(p, X64, nr_of(SC_ARCH_X86_64, "newfstatat"), NULL) == ERRNO(3));
+	CHECK(bpf_bad == 0);
+	done(p, c);
+}
+
 static void parsed_fields(void)
 {
 	struct cell_err e = { 0 };
@@ -503,6 +542,7 @@ int main(void)
 	RUN(operators_64bit);
 	RUN(rule_order);
 	RUN(long_program);
+	RUN(degenerate_blocks);
 	RUN(parsed_fields);
 	RUN(error_messages);
 	RUN(compile_speed);
