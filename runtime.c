@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "ns/guard.h"
 #include "state/state.h"
 #include "util/log.h"
 
@@ -70,6 +71,13 @@ static void ensure_stdio(void)
 	}
 }
 
+/* Commands whose processes run inside a container's namespaces: they run
+ * from a sealed copy of the binary (CVE-2019-5736, ns/guard.h). */
+static bool enters_container(const char *cmd)
+{
+	return strcmp(cmd, "create") == 0 || strcmp(cmd, "run") == 0 || strcmp(cmd, "exec") == 0;
+}
+
 struct globals {
 	const char *root;
 	const char *log;
@@ -129,6 +137,10 @@ int main(int argc, char **argv)
 	first = parse_globals(argc, argv, &g, &e);
 	if (first <= 0)
 		goto out;
+	if (enters_container(argv[first]) && ns_guard_sealed_exe(argv, &e) < 0) {
+		first = -1;
+		goto out;
+	}
 	if (log_init(g.log, strcmp(g.log_format, "json") == 0, g.debug, &e) < 0) {
 		first = -1;
 		goto out;

@@ -15,6 +15,7 @@
 #include "../rootfs/rootfs.h"
 #include "../seccomp/seccomp.h"
 #include "../util/sys.h"
+#include "guard.h"
 #include "internal.h"
 #include "sync.h"
 
@@ -89,11 +90,11 @@ static int child_process(struct ns_child_args *a, char *exe, size_t cap, struct 
 	if (ns_set_user_caps_held(p, (a->new_flags & CLONE_NEWUSER) != 0,
 				  seccomp_needs_admin(a->seccomp, p), e) < 0)
 		return -1;
-	if (chdir(p->cwd) < 0)
-		return cell_err_sys(e, "process.cwd: chdir `%s`", p->cwd);
+	if (ns_guard_chdir(p->cwd, e) < 0)
+		return -1;
 	if (ns_find_exec(p, exe, cap, e) < 0)
 		return -1;
-	return ns_prepare_fds(a->c->preserve_fds, e);
+	return ns_guard_exec_fds(a->c->preserve_fds, e);
 }
 
 /* `start` writes one byte into exec.fifo. A FIFO reader gets no POLLHUP
@@ -115,6 +116,8 @@ static int wait_fifo(int fd, struct cell_err *e)
 static int child_setup(struct ns_child_args *a, char *exe, size_t cap, struct cell_err *e)
 {
 	const struct ns_container *c = a->c;
+	/* What the init needs of the fds the parent had open. */
+	int keep[] = { a->sync_fd, c->fifo_fd };
 	struct rootfs_ctx r;
 	int r_ok;
 
@@ -126,6 +129,10 @@ static int child_setup(struct ns_child_args *a, char *exe, size_t cap, struct ce
 		if (sync_send(a->sync_fd, SYNC_CHILD_READY, 0) < 0)
 			return cell_err_sys(e, "sync: send child-ready");
 	}
+	/* Whatever the parent had open (state dir, cgroup dirs, --root,
+	 * namespace paths) is gone before anything of the container runs. */
+	if (ns_guard_close_fds(c->preserve_fds, keep, c->fifo_fd >= 0 ? 2 : 1, e) < 0)
+		return -1;
 	if (sync_expect(a->sync_fd, SYNC_PARENT_DONE, NULL, e) < 0)
 		return -1;
 	if ((a->new_flags & CLONE_NEWUSER) && ns_become_root(&c->maps, e) < 0)
@@ -137,8 +144,6 @@ static int child_setup(struct ns_child_args *a, char *exe, size_t cap, struct ce
 	/* Made now, not at clone, so that its root is the container's cgroup. */
 	if (a->new_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
 		return cell_err_sys(e, "unshare cgroup namespace");
-	if (ns_set_oom_score_adj(&c->cfg->process, e) < 0)
-		return -1;
 	r_ok = child_mounts(a, &r, e);
 	rootfs_ctx_close(&r);
 	if (r_ok < 0)
@@ -187,7 +192,8 @@ noreturn void ns_child_main(struct ns_child_args *a)
 	struct sync_msg m;
 	ssize_t n;
 
-	if (child_setup(a, exe, sizeof exe, &e) < 0 || child_seccomp(a, &e) < 0)
+	if (ns_guard_nondumpable(&e) < 0 || child_setup(a, exe, sizeof exe, &e) < 0 ||
+	    child_seccomp(a, &e) < 0)
 		child_fail(a->sync_fd, &e, 1);
 	if (sync_send(a->sync_fd, SYNC_CREATED, 0) < 0)
 		_exit(1);
@@ -228,7 +234,10 @@ noreturn void ns_intermediate_main(struct ns_child_args *a)
 	struct cell_err e = { 0 };
 	long pid;
 
-	if (ns_join(a->join_fd, &e) < 0 || ns_write_time_offsets(a->c->cfg, &e) < 0)
+	/* Non-dumpable once the offsets are written (as the file's owner):
+	 * the init inherits it from its first instruction on. */
+	if (ns_join(a->join_fd, &e) < 0 || ns_write_time_offsets(a->c->cfg, &e) < 0 ||
+	    ns_guard_nondumpable(&e) < 0)
 		child_fail(a->sync_fd, &e, 1);
 	/* With offsets, the time namespace was unshared for our children. */
 	if (a->c->cfg->linux_.time_boottime.present || a->c->cfg->linux_.time_monotonic.present)

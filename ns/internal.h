@@ -40,7 +40,7 @@ noreturn void ns_intermediate_main(struct ns_child_args *a);
 int ns_set_hostname(const struct oci_config *cfg, struct cell_err *e);
 int ns_apply_sysctl(const struct oci_config *cfg, struct cell_err *e);
 int ns_apply_rlimits(const struct oci_process *p, struct cell_err *e);
-int ns_set_oom_score_adj(const struct oci_process *p, struct cell_err *e);
+int ns_set_oom_score_adj(pid_t pid, const struct oci_process *p, struct cell_err *e);
 int ns_become_root(const struct idmap_maps *m, struct cell_err *e);
 int ns_become_root_joined(struct cell_err *e);
 int ns_set_user_caps(const struct oci_process *p, bool userns, struct cell_err *e);
@@ -48,7 +48,6 @@ int ns_set_user_caps_held(const struct oci_process *p, bool userns, bool hold_ad
 			  struct cell_err *e);
 int ns_drop_held_caps(const struct oci_process *p, struct cell_err *e);
 int ns_find_exec(const struct oci_process *p, char *out, size_t cap, struct cell_err *e);
-int ns_prepare_fds(int preserve_fds, struct cell_err *e);
 
 /* tty.c: a pty from the container's devpts becomes this process's
  * controlling terminal and stdio (and /dev/console when console is set);

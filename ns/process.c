@@ -85,14 +85,17 @@ int ns_apply_rlimits(const struct oci_process *p, struct cell_err *e)
 	return 0;
 }
 
-int ns_set_oom_score_adj(const struct oci_process *p, struct cell_err *e)
+/* Written by the parent: the init is non-dumpable, so in a user namespace
+ * its own /proc/self files belong to the host's root, not to it. */
+int ns_set_oom_score_adj(pid_t pid, const struct oci_process *p, struct cell_err *e)
 {
-	char buf[16];
+	char buf[16], path[64];
 
 	if (!p->has_oom_score_adj)
 		return 0;
 	snprintf(buf, sizeof buf, "%d", p->oom_score_adj);
-	if (fs_write_str_at(AT_FDCWD, "/proc/self/oom_score_adj", buf, e) < 0)
+	snprintf(path, sizeof path, "/proc/%d/oom_score_adj", (int)pid);
+	if (fs_write_str_at(AT_FDCWD, path, buf, e) < 0)
 		return cell_err_wrap(e, "process.oomScoreAdj");
 	return 0;
 }
@@ -252,29 +255,4 @@ int ns_find_exec(const struct oci_process *p, char *out, size_t cap, struct cell
 		dirs = *end ? end + 1 : end;
 	}
 	return cell_err_set(e, 0, "exec: `%s`: executable file not found in $PATH", name);
-}
-
-/* Only stdio and the preserved fds reach the user's program: everything
- * else (including the runtime's own fds, still needed until exec) becomes
- * close-on-exec. */
-int ns_prepare_fds(int preserve_fds, struct cell_err *e)
-{
-	unsigned int first = 3 + (unsigned int)preserve_fds;
-
-	for (int fd = 3; fd < (int)first; fd++) {
-		if (fcntl(fd, F_SETFD, 0) < 0 && errno != EBADF)
-			return cell_err_sys(e, "--preserve-fds: clear close-on-exec on fd %d", fd);
-	}
-	if (sys_close_range(first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-		return 0;
-	if (errno != ENOSYS && errno != EINVAL)
-		return cell_err_sys(e, "close_range");
-	/* Kernels before 5.11: walk up to the fd limit. */
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-		rl.rlim_cur = 1024;
-	for (unsigned int fd = first; fd < rl.rlim_cur && fd < 65536; fd++)
-		fcntl((int)fd, F_SETFD, FD_CLOEXEC);
-	return 0;
 }

@@ -122,6 +122,8 @@ static int drive_stages(struct ns_container *c, const struct ns_child_args *a, s
 		return -1;
 	if (c->cg && cgroup_attach(c->cg, c->pid, e) < 0)
 		return -1;
+	if (ns_set_oom_score_adj(c->pid, &cfg->process, e) < 0)
+		return -1;
 	if (net_setup(cfg, c->id, c->rootfd, c->statefd, c->pid, c->pidfd, e) < 0)
 		return -1;
 	if (sync_send(c->sync_fd, SYNC_PARENT_DONE, 0) < 0)

@@ -319,7 +319,10 @@ leftover_procs() {
 	exe=$(runtime_exe)
 	pids_with_env "CELL_TEST_CTR=$CELL_TEST_TAG"
 	for p in $(pids_with_env "CELL_TEST_TAG=$CELL_TEST_TAG"); do
-		if [ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$exe" ]; then echo "$p"; fi
+		# create/run/exec re-run from a sealed memfd copy (CVE-2019-5736).
+		case $(readlink "/proc/$p/exe" 2>/dev/null) in
+		"$exe" | "/memfd:cell (deleted)") echo "$p" ;;
+		esac
 	done
 }
 

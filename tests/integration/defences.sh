@@ -1,0 +1,196 @@
+# shellcheck shell=bash disable=SC2016 # sh -c scripts are single-quoted on purpose
+# Regression tests for the container escapes that hit runc and crun (issue
+# 7, "Defences"; ns/guard.h, docs/DESIGN.md "Defences"). Each test was
+# checked to fail with its defence taken out. Containers are named df-*.
+
+# with_bundle DIR: make DIR a bundle and point the cfg helpers at it (B).
+with_bundle() {
+	B=$1
+	make_bundle "$B"
+}
+
+# copy_runtime: run a copy of the runtime, so that a failing defence
+# overwrites the copy, not build/cell. Sets CELL and prints nothing.
+copy_runtime() {
+	cp "$CELL" "$T/cell-copy"
+	chmod 0755 "$T/cell-copy"
+	CELL="$T/cell-copy"
+}
+
+wait_file() { # FILE [SECONDS]
+	wait_for "${2:-10}" test -s "$1" || fail "$1 did not appear"
+}
+
+# ---------------------------------------------------------------------
+# CVE-2024-21626: host fds and the cwd.
+
+# The program's fds: ls lists its own, which are stdio, what
+# --preserve-fds passes, and the directory it reads (the lowest free fd).
+# The same whether started by run, run -d or create+start, and whatever
+# the caller of cell had open (fd 7 here).
+fds_of() { # FILE: the fd list ls wrote there, on one line
+	xargs <"$1"
+}
+
+test_df_fds_only_stdio_reach_the_container() {
+	make_bundle
+	cfg_args ls /proc/self/fd
+	ctr_run df-run 7</etc/hostname
+	assert_rc 0
+	assert_eq "0 1 2 3" "$(echo "$OUT" | xargs)" "fds of the container's init (run)"
+
+	ctr_detach df-det 7</etc/hostname
+	wait_file "$T/df-det.out"
+	assert_eq "0 1 2 3" "$(fds_of "$T/df-det.out")" "fds of the container's init (run -d)"
+
+	ctr_create df-cre 7</etc/hostname
+	rt start df-cre
+	wait_file "$T/df-cre.out"
+	assert_eq "0 1 2 3" "$(fds_of "$T/df-cre.out")" "fds of the container's init (create, start)"
+}
+
+test_df_fds_preserved_are_the_only_extra_ones() {
+	make_bundle
+	cfg_sh 'ls /proc/self/fd | xargs; cat <&3; cat <&4'
+	echo three >"$T/f3"
+	echo four >"$T/f4"
+	ctr_run --preserve-fds 2 df-pre 3<"$T/f3" 4<"$T/f4" 7</etc/hostname
+	assert_rc 0
+	# ls (a child of sh) reads its directory on fd 5.
+	assert_eq "0 1 2 3 4 5
+three
+four" "$OUT" "fds with --preserve-fds 2"
+}
+
+# dir_in_rootfs DEV:INO: is it a directory of the bundle's rootfs?
+dir_in_rootfs() {
+	local d
+	while read -r d; do
+		[ "$(stat -c '%d:%i' "$d")" = "$1" ] && return 0
+	done < <(find "$B/rootfs" -xdev -type d)
+	return 1
+}
+
+# process.cwd through a /proc magic link (/proc/self/fd/N, also behind a
+# symlink of the rootfs): the runtime's fds of host directories (state
+# dir, --root, cgroups) were reachable this way. Every such cwd is refused,
+# or, should one run, it must be a directory of the rootfs.
+test_df_cwd_through_proc_fd_is_refused() {
+	make_bundle
+	ln -s /proc/self/fd/5 "$B/rootfs/cwdlink"
+	local n cwd refused=0
+	for cwd in /proc/self/fd/{0..12} /proc/1/cwd /proc/self/root/.. /cwdlink; do
+		cfg "process.cwd=\"$cwd\""
+		cfg_sh 'stat -c %d:%i .'
+		ctr_run df-cwd
+		if [ "$RC" = 0 ]; then
+			dir_in_rootfs "$OUT" || fail "cwd $cwd: the program ran in a directory outside the rootfs ($OUT)"
+		else
+			refused=$((refused + 1))
+			assert_contains "$ERR" "process.cwd" "error for cwd $cwd"
+			assert_one_line "$ERR"
+		fi
+	done
+	note "$refused cwds refused"
+	# The magic links themselves are refused, not merely absent fds.
+	cfg 'process.cwd="/proc/self/fd/0"'
+	ctr_run df-cwd
+	assert_match "$ERR" 'process.cwd: `/proc/self/fd/0`: .*magic link' "error for an open fd"
+	# A plain cwd, also through an in-rootfs symlink, still works.
+	ln -s /home/user "$B/rootfs/homelink"
+	cfg 'process.cwd="/homelink"'
+	cfg_args pwd
+	ctr_run df-cwd
+	assert_rc 0
+	assert_eq /home/user "$OUT" "cwd through a symlink inside the rootfs"
+}
+
+# ---------------------------------------------------------------------
+# CVE-2019-5736: the host's cell binary through /proc/PID/exe.
+
+# A container in the host's pid namespace sees the waiting init of another
+# container (a cell process) and tries its /proc/PID/exe and fd/; after
+# `start` no cell process runs and it tries to write what it got. The
+# runtime binary must be unchanged, and the init's /proc entries closed.
+test_df_exe_of_waiting_init_is_not_reachable() {
+	copy_runtime
+	local sum
+	sum=$(sha256sum <"$CELL")
+	make_bundle
+	share_dir
+	ns_del pid
+	cfg_args sleep 30
+	ctr_create df-victim
+	ctr_pid df-victim >"$SHARED/pid"
+
+	with_bundle "$T/attacker"
+	share_dir
+	ns_del pid
+	cfg_sh 'P=$(cat /shared/pid)
+for f in /proc/$P/fd/* /proc/$P/cwd /proc/$P/root; do
+	readlink $f
+	(cd $f && ls -a)
+done >/shared/fds 2>/dev/null
+echo end >>/shared/fds
+if (exec 3</proc/$P/exe) 2>/dev/null; then exec 3</proc/$P/exe; echo opened >/shared/open; else echo denied >/shared/open; fi
+echo ready >/shared/ready
+while [ ! -e /shared/go ]; do sleep 0.05; done
+i=0
+while [ $i -lt 40 ]; do
+	if (echo pwned >>/proc/self/fd/3) 2>/dev/null; then echo wrote >/shared/write; exit 0; fi
+	sleep 0.05; i=$((i + 1))
+done
+echo failed >/shared/write'
+	ctr_detach df-attacker
+	wait_file "$SHARED/ready"
+	rt start df-victim
+	touch "$SHARED/go"
+	wait_file "$SHARED/write"
+	note "fds: $(cat "$SHARED/fds") open: $(cat "$SHARED/open") write: $(cat "$SHARED/write")"
+	assert_eq "$sum" "$(sha256sum <"$CELL")" "checksum of the runtime binary"
+	assert_eq failed "$(cat "$SHARED/write")" "write through the init's exe"
+	assert_eq denied "$(cat "$SHARED/open")" "open of the waiting init's /proc/PID/exe"
+	assert_eq end "$(cat "$SHARED/fds")" "what the waiting init's /proc/PID/fd/* and cwd lead to"
+}
+
+# The entry point is "#!/proc/self/exe": the kernel runs whatever the
+# init's /proc/self/exe is as the container's process. Here that instance
+# blocks opening a fifo as its --log while another container takes its
+# /proc/PID/exe, then exits; the other container then writes to what it
+# took.
+test_df_exe_shebang_proc_self_exe_cannot_overwrite() {
+	copy_runtime
+	local sum
+	sum=$(sha256sum <"$CELL")
+	make_bundle
+	share_dir
+	ns_del pid
+	mkfifo "$SHARED/fifo"
+	printf '#!/proc/self/exe --log=/shared/fifo\n' >"$B/rootfs/evil"
+	chmod 0755 "$B/rootfs/evil"
+	cfg_args /evil
+	ctr_create df-victim
+	ctr_pid df-victim >"$SHARED/pid"
+	rt start df-victim
+
+	with_bundle "$T/attacker"
+	share_dir
+	ns_del pid
+	cfg_sh 'P=$(cat /shared/pid)
+readlink /proc/$P/exe >/shared/exe
+if (exec 3</proc/$P/exe) 2>/dev/null; then exec 3</proc/$P/exe; echo opened >/shared/open; else echo denied >/shared/open; fi
+cat /shared/fifo >/shared/log &
+i=0
+while [ $i -lt 60 ]; do
+	if (echo pwned >>/proc/self/fd/3) 2>/dev/null; then echo wrote >/shared/write; exit 0; fi
+	sleep 0.05; i=$((i + 1))
+done
+echo failed >/shared/write'
+	ctr_detach df-attacker
+	wait_file "$SHARED/write" 15
+	note "exe: $(cat "$SHARED/exe") open: $(cat "$SHARED/open") write: $(cat "$SHARED/write") log: $(cat "$SHARED/log")"
+	# The init did run the runtime (else the test proves nothing).
+	assert_contains "$(cat "$SHARED/log")" "unknown command" "log of the runtime run as the entry point"
+	assert_eq "$sum" "$(sha256sum <"$CELL")" "checksum of the runtime binary"
+	assert_eq failed "$(cat "$SHARED/write")" "write through the exe of the entry point"
+}
