@@ -194,3 +194,116 @@ echo failed >/shared/write'
 	assert_eq "$sum" "$(sha256sum <"$CELL")" "checksum of the runtime binary"
 	assert_eq failed "$(cat "$SHARED/write")" "write through the exe of the entry point"
 }
+
+# ---------------------------------------------------------------------
+# CVE-2022-29162: inheritable capabilities.
+
+CAPS_OF_INIT='grep -E "^Cap(Inh|Amb):" /proc/self/status | xargs'
+
+# use_cell_spec: $B/config.json is what `cell spec` writes, with the
+# harness's tag in the env (so leftovers are found) and $1 as sh -c.
+use_cell_spec() {
+	(cd "$B" && rm -f config.json && rt spec) || fail "cell spec failed"
+	cfg "process.env+=\"CELL_TEST_CTR=$CELL_TEST_TAG\""
+	cfg_sh "$1"
+}
+
+# `cell spec` asks for no inheritable or ambient capability, and a caller
+# of cell with a full inheritable set (setpriv) does not pass it on.
+test_df_inheritable_caps_empty_unless_asked() {
+	make_bundle
+	use_cell_spec "$CAPS_OF_INIT"
+	python3 - "$B/config.json" <<-'PY' || fail "cell spec sets inheritable or ambient capabilities"
+		import json, sys
+		c = json.load(open(sys.argv[1]))["process"]["capabilities"]
+		sys.exit(1 if c.get("inheritable") or c.get("ambient") else 0)
+	PY
+	try setpriv --inh-caps +sys_admin,+net_admin,+kill "$CELL" --root "$ROOT" run -b "$B" df-inh
+	assert_rc 0
+	note "caller: $(setpriv --inh-caps +sys_admin,+net_admin,+kill grep CapInh /proc/self/status)"
+	assert_eq "CapInh: 0000000000000000 CapAmb: 0000000000000000" "$OUT" "capabilities of the container (caller had inheritable ones)"
+	# Asked for, they are there.
+	cfg 'process.capabilities.inheritable=["CAP_KILL"]'
+	ctr_run df-inh
+	assert_rc 0
+	assert_eq "CapInh: 0000000000000020 CapAmb: 0000000000000000" "$OUT" "inheritable CAP_KILL when the config asks"
+}
+
+# ---------------------------------------------------------------------
+# Masked and read-only paths of `cell spec`, seen from inside.
+
+test_df_spec_masks_proc_and_sys() {
+	make_bundle
+	local f files="" dirs=""
+	for f in /proc/kcore /proc/keys /proc/latency_stats /proc/timer_list /proc/timer_stats /proc/sched_debug; do
+		[ -e "$f" ] && files="$files $f"
+	done
+	for f in /proc/acpi /proc/asound /proc/scsi /sys/firmware /sys/devices/virtual/powercap; do
+		[ -d "$f" ] && dirs="$dirs $f"
+	done
+	use_cell_spec "for f in $files; do echo \"\$f \$(cat \$f | wc -c)\"; done
+for d in $dirs; do echo \"\$d \$(ls -A \$d | wc -l)\"; done
+for p in /proc/sys/kernel/domainname /proc/sysrq-trigger; do echo x >\$p && echo \"wrote \$p\"; done
+awk '\$5 ~ /^\/proc\/(bus|fs|irq|sys|sysrq-trigger)\$/ { split(\$6, o, \",\"); print \$5, o[1] }' /proc/self/mountinfo
+true"
+	ctr_run df-spec
+	assert_rc 0
+	note "$OUT"
+	for f in $files $dirs; do
+		assert_contains "$OUT" "$f 0" "size or entries of masked $f"
+	done
+	assert_not_contains "$OUT" wrote "write to a read-only /proc path"
+	for f in /proc/bus /proc/fs /proc/irq /proc/sys /proc/sysrq-trigger; do
+		[ -e "$f" ] && assert_contains "$OUT" "$f ro" "mount flags of $f"
+	done
+	return 0
+}
+
+# ---------------------------------------------------------------------
+# CVE-2019-19921, CVE-2023-27561, CVE-2021-30465: symlinks in the rootfs.
+
+# /dev of the image is a symlink out, /dev/null and /dev/zero are symlinks
+# to host files: the container's /dev stays inside the rootfs, its nodes
+# are the real devices, and no write reaches the host files.
+test_df_dev_symlinks_stay_inside() {
+	make_bundle
+	local victim="$T/host-victim"
+	echo keep >"$victim"
+	# No tmpfs on /dev: the nodes are made in the image's own /dev.
+	cfg 'mounts-={"destination":"/dev"}'
+	rm -rf "$B/rootfs/dev"
+	mkdir "$B/rootfs/dev"
+	ln -s "$victim" "$B/rootfs/dev/null"
+	ln -s "$victim" "$B/rootfs/dev/zero"
+	cfg_sh 'echo pwned >/dev/null; echo pwned >/dev/zero; stat -c "%F %t:%T" /dev/null /dev/zero'
+	ctr_run df-dev
+	assert_rc 0
+	assert_eq "character special file 1:3
+character special file 1:5" "$OUT" "/dev/null and /dev/zero"
+	assert_eq keep "$(cat "$victim")" "host file the image's /dev/null named"
+
+	rm -rf "$B/rootfs/dev"
+	mkdir -p "$T/host-dev"
+	ln -s "$T/host-dev" "$B/rootfs/dev"
+	cfg 'mounts+={"destination":"/dev","type":"tmpfs","source":"tmpfs","options":["nosuid","mode=755","size=1m"]}'
+	cfg_args true
+	ctr_run df-dev
+	assert_eq "" "$(ls -A "$T/host-dev")" "host directory the image's /dev named"
+}
+
+# CVE-2025-31133: /dev/null replaced (here by a config bind of a host
+# file) must not be what masked paths are bound from.
+test_df_masked_paths_need_the_real_null_device() {
+	make_bundle
+	local victim="$T/host-victim"
+	echo keep >"$victim"
+	add_bind "$victim" /dev/null
+	cfg 'linux.maskedPaths+=/etc/hostname' root.readonly=false
+	cfg_sh 'cat /etc/hostname; echo pwned >/etc/hostname'
+	ctr_run df-null
+	note "rc $RC out [$OUT] err [$ERR]"
+	assert_eq keep "$(cat "$victim")" "host file bound on /dev/null"
+	assert_not_contains "$OUT" keep "masked /etc/hostname shows the host file"
+	[ "$RC" != 0 ] || fail "masked paths bound from a /dev/null that is not the null device"
+	assert_contains "$ERR" "not the null device"
+}
