@@ -24,6 +24,7 @@ static const struct {
 	{ "list", cmd_list, "list containers" },
 	{ "info", cmd_info, "show a container: state, resource use, addresses, link traffic" },
 	{ "kill", cmd_kill, "send a signal to a container" },
+	{ "stop", cmd_stop, "stop a container: stop signal, grace period, then SIGKILL" },
 	{ "delete", cmd_delete, "remove a container" },
 	{ "pause", cmd_pause, "freeze every process of a container" },
 	{ "resume", cmd_resume, "thaw a paused container" },

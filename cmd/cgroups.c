@@ -3,9 +3,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../oci/json.h"
@@ -70,9 +73,10 @@ int cmd_resume(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 /* ---- ps ---- */
 
 static const char ps_usage[] =
-	"Usage: cell ps [-f|--format table|json] ID\n"
+	"Usage: cell ps [-f|--format table|json] ID [PS-OPTIONS...]\n"
 	"List the processes of a container (PID, PPID, command line), or their\n"
-	"PIDs as a JSON array.\n";
+	"host PIDs as a JSON array. With PS-OPTIONS (e.g. -ef, -o pid,user,args),\n"
+	"runs ps(1) with them and keeps the header and the container's lines.\n";
 
 static int format_opt(void *ctx, int opt, const char *arg, struct cell_err *e)
 {
@@ -117,6 +121,106 @@ static void print_proc(pid_t pid)
 	printf("%-8d %-8d %s\n", (int)pid, ppid, buf);
 }
 
+static bool has_pid(const pid_t *pids, size_t n, long pid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pids[i] == pid)
+			return true;
+	return false;
+}
+
+/* Which whitespace-separated column of ps's header is PID; -1 if none. */
+static int pid_column(const char *header)
+{
+	int col = 0;
+
+	for (const char *p = header; *p;) {
+		size_t len;
+
+		p += strspn(p, " \t");
+		len = strcspn(p, " \t\n");
+		if (len == 0)
+			break;
+		if (len == 3 && strncmp(p, "PID", 3) == 0)
+			return col;
+		p += len;
+		col++;
+	}
+	return -1;
+}
+
+static long field_at(const char *line, int col)
+{
+	const char *p = line;
+
+	for (int i = 0; i <= col; i++) {
+		p += strspn(p, " \t");
+		if (i == col)
+			break;
+		p += strcspn(p, " \t\n");
+	}
+	return *p >= '0' && *p <= '9' ? strtol(p, NULL, 10) : -1;
+}
+
+/* ps(1) with the caller's options over the whole host, filtered to the
+ * container's pids (as runc does). */
+static int ps_filtered(char **opts, int nopts, const pid_t *pids, size_t n, struct cell_err *e)
+{
+	_cleanup_free_ char **argv = calloc((size_t)nopts + 2, sizeof *argv);
+	posix_spawn_file_actions_t fa;
+	char *line = NULL;
+	size_t cap = 0;
+	int pfd[2], col = -1, status, r;
+	pid_t ps;
+	FILE *in;
+
+	if (argv == NULL)
+		return cell_err_errno(e, ENOMEM, "ps");
+	argv[0] = "ps";
+	memcpy(argv + 1, opts, (size_t)nopts * sizeof *argv);
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return cell_err_sys(e, "ps: pipe");
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pfd[1], STDOUT_FILENO);
+	r = posix_spawnp(&ps, "ps", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pfd[1]);
+	if (r != 0) {
+		close(pfd[0]);
+		return cell_err_errno(e, r, "ps: run `ps`");
+	}
+	in = fdopen(pfd[0], "r");
+	if (in == NULL) {
+		close(pfd[0]);
+		r = cell_err_sys(e, "ps: read");
+	}
+	while (in != NULL && getline(&line, &cap, in) > 0) {
+		if (col < 0) {
+			col = pid_column(line);
+			if (col < 0) {
+				cell_err_set(e, EINVAL, "ps: no PID column in the output of ps");
+				break;
+			}
+			fputs(line, stdout);
+		} else if (has_pid(pids, n, field_at(line, col))) {
+			fputs(line, stdout);
+		}
+	}
+	free(line);
+	if (in != NULL)
+		fclose(in);
+	while (waitpid(ps, &status, 0) < 0 && errno == EINTR)
+		;
+	if (r == 0 && col < 0)
+		r = -1;
+	if (r == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+		r = cell_err_set(e, EINVAL, "ps: `ps` failed (exit status %d)",
+				 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	if (fflush(stdout) != 0 && r == 0)
+		r = cell_err_sys(e, "write");
+	return r;
+}
+
 int cmd_ps(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 {
 	static const struct option lo[] = {
@@ -124,7 +228,7 @@ int cmd_ps(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 	};
 	bool json = false;
 	struct cmd_parser p = { .name = "ps", .usage = ps_usage, .shortopts = "+f:h", .longopts = lo,
-				.on_opt = format_opt, .ctx = &json, .min_args = 1, .max_args = 1 };
+				.on_opt = format_opt, .ctx = &json, .min_args = 1, .max_args = INT_MAX };
 	struct opened o;
 	pid_t *pids = NULL;
 	size_t n = 0;
@@ -139,6 +243,15 @@ int cmd_ps(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 	close_container(&o);
 	if (r < 0)
 		return -1;
+	if (argc - first > 1) {
+		if (json) {
+			free(pids);
+			return cell_err_set(e, EINVAL, "ps: --format json takes no ps options");
+		}
+		r = ps_filtered(argv + first + 1, argc - first - 1, pids, n, e);
+		free(pids);
+		return r;
+	}
 	if (json) {
 		struct json_out out;
 

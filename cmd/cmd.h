@@ -21,6 +21,7 @@ int cmd_start(struct cell_ctx *g, int argc, char **argv, struct cell_err *e);
 int cmd_state(struct cell_ctx *g, int argc, char **argv, struct cell_err *e);
 int cmd_list(struct cell_ctx *g, int argc, char **argv, struct cell_err *e);
 int cmd_kill(struct cell_ctx *g, int argc, char **argv, struct cell_err *e);
+int cmd_stop(struct cell_ctx *g, int argc, char **argv, struct cell_err *e);
 int cmd_delete(struct cell_ctx *g, int argc, char **argv, struct cell_err *e);
 int cmd_spec(struct cell_ctx *g, int argc, char **argv, struct cell_err *e);
 int cmd_pause(struct cell_ctx *g, int argc, char **argv, struct cell_err *e);
