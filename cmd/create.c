@@ -127,12 +127,11 @@ static int open_fifo(struct created *cr, struct cell_err *e)
 	return 0;
 }
 
-/* An unprivileged caller without delegated cgroups and without resources
- * to set runs without cgroups, as runc's rootless mode does. */
-static bool cgroups_optional(const struct oci_config *cfg, int err)
+/* An unprivileged caller without delegated cgroups runs without cgroups,
+ * as runc's rootless mode does; its resource limits are skipped. */
+static bool cgroups_optional(int err)
 {
-	return geteuid() != 0 && !cfg->linux_.resources.present &&
-	       (err == EACCES || err == EPERM || err == EROFS);
+	return geteuid() != 0 && (err == EACCES || err == EPERM || err == EROFS);
 }
 
 /* IDs are unique per --root: the default cgroup path of a container under
@@ -165,10 +164,10 @@ static int make_cgroups(struct cell_ctx *g, const struct create_opts *o, struct 
 	    cgroup_set_path(&cr->cg, l->cgroups_path, scope, o->id, e) < 0)
 		return -1;
 	if (cgroup_create(&cr->cg, &l->resources, e) < 0) {
-		if (!cgroups_optional(cr->cfg, e->errnum))
+		if (!cgroups_optional(e->errnum))
 			return -1;
-		log_warn("no cgroups for `%s` (%s): an unprivileged user needs a delegated cgroup",
-			 o->id, e->msg);
+		log_warn("no cgroups for `%s`%s (%s): an unprivileged user needs a delegated cgroup",
+			 o->id, l->resources.present ? ", linux.resources skipped" : "", e->msg);
 		return 0;
 	}
 	cr->has_cg = true;

@@ -67,6 +67,8 @@ int idmap_validate(const struct oci_config *cfg, struct cell_err *e)
 			return cell_err_set(e, EINVAL,
 					    "config.json: mounts[%zu]: uidMappings and gidMappings go together", i);
 	}
+	if (geteuid() != 0)
+		return idmap_rootless_validate(cfg, e);
 	return 0;
 }
 
@@ -137,7 +139,7 @@ static int open_proc_pid(pid_t pid, struct cell_err *e)
 }
 
 /* The whole map must go in one write(2). */
-static int write_map(int procfd, pid_t pid, const char *file, const struct oci_idmap *m, size_t n,
+int idmap_write_file(int procfd, pid_t pid, const char *file, const struct oci_idmap *m, size_t n,
 		     struct cell_err *e)
 {
 	char buf[IDMAP_MAX_LINES * 33];
@@ -160,9 +162,11 @@ int idmap_write(pid_t pid, const struct idmap_maps *maps, struct cell_err *e)
 
 	if (procfd < 0)
 		return -1;
-	if (write_map(procfd, pid, "uid_map", maps->uid, maps->n_uid, e) < 0)
+	if (geteuid() != 0)
+		return idmap_write_rootless(procfd, pid, maps, e);
+	if (idmap_write_file(procfd, pid, "uid_map", maps->uid, maps->n_uid, e) < 0)
 		return cell_err_wrap(e, "linux.uidMappings");
-	if (write_map(procfd, pid, "gid_map", maps->gid, maps->n_gid, e) < 0)
+	if (idmap_write_file(procfd, pid, "gid_map", maps->gid, maps->n_gid, e) < 0)
 		return cell_err_wrap(e, "linux.gidMappings");
 	return 0;
 }

@@ -50,4 +50,64 @@ int idmap_format(const struct oci_idmap *m, size_t n, char *buf, size_t cap);
  * stages, before the init does anything as root in its namespace). */
 int idmap_write(pid_t pid, const struct idmap_maps *maps, struct cell_err *e);
 
+/* Write one map file (uid_map, gid_map) of /proc/PID, open as procfd. */
+int idmap_write_file(int procfd, pid_t pid, const char *file, const struct oci_idmap *m, size_t n,
+		     struct cell_err *e);
+
+/* --- Subordinate ids (subid.c) and rootless maps (rootless.c) --- */
+
+#define IDMAP_SUBUID "/etc/subuid"
+#define IDMAP_SUBGID "/etc/subgid"
+#define IDMAP_MAX_RANGES 64
+
+struct idmap_range {
+	uint32_t start;
+	uint32_t count;
+};
+
+/* What one of /etc/subuid, /etc/subgid delegates to a user. */
+struct idmap_deleg {
+	const char *file; /* for errors */
+	const char *user;
+	uint32_t self;    /* the caller's own uid (or gid): always mappable alone */
+	struct idmap_range ranges[IDMAP_MAX_RANGES];
+	size_t n_ranges;
+};
+
+/* The ranges of `user` (named, or by its uid as a number) in a subuid or
+ * subgid text; malformed lines and comments are skipped as newuidmap
+ * does. Returns how many there are; at most cap are stored. */
+size_t idmap_subid_parse(const char *text, const char *user, uint32_t uid, struct idmap_range *out,
+			 size_t cap);
+
+/* Is every id of [start, start+count) in one of the ranges? */
+bool idmap_ranges_cover(const struct idmap_range *r, size_t n, uint32_t start, uint32_t count);
+
+/* Read `file` (missing = nothing delegated) for user (uid: its number). */
+int idmap_subid_load(const char *file, const char *user, uint32_t uid, uint32_t self,
+		     struct idmap_deleg *d, struct cell_err *e);
+
+/* Each line of the map is the caller's own id alone or inside d's ranges;
+ * else "config.json: FIELD[i]: host ids A-B not delegated to user U in FILE". */
+int idmap_check_delegated(const struct oci_idmap *m, size_t n, const struct idmap_deleg *d,
+			  const char *field, struct cell_err *e);
+
+/* One line mapping exactly `self`: written without newuidmap. */
+bool idmap_is_own_id(const struct oci_idmap *m, size_t n, uint32_t self);
+
+/* What a caller without privileges may ask for: a user namespace, maps
+ * delegated to him, no `auto` range, no veth. Called by idmap_validate. */
+int idmap_rootless_validate(const struct oci_config *cfg, struct cell_err *e);
+
+/* idmap_write for a caller without privileges. */
+int idmap_write_rootless(int procfd, pid_t pid, const struct idmap_maps *maps,
+			 struct cell_err *e);
+
+/* --- `auto` ranges (lease.c) --- */
+
+#define IDMAP_AUTO_KEY "cell.idmap.size"
+
+/* The size of the range asked for by annotation cell.idmap.size, or 0. */
+uint32_t idmap_auto_size(const struct oci_config *cfg);
+
 #endif

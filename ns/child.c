@@ -135,6 +135,8 @@ static int child_setup(struct ns_child_args *a, char *exe, size_t cap, struct ce
 		return -1;
 	if (sync_expect(a->sync_fd, SYNC_PARENT_DONE, NULL, e) < 0)
 		return -1;
+	if (a->late_nondumpable && ns_guard_nondumpable(e) < 0)
+		return -1;
 	if ((a->new_flags & CLONE_NEWUSER) && ns_become_root(&c->maps, e) < 0)
 		return -1;
 	if (c->cfg->linux_.ns[OCI_NS_USER].path != NULL && ns_become_root_joined(e) < 0)
@@ -192,7 +194,8 @@ noreturn void ns_child_main(struct ns_child_args *a)
 	struct sync_msg m;
 	ssize_t n;
 
-	if (ns_guard_nondumpable(&e) < 0 || child_setup(a, exe, sizeof exe, &e) < 0 ||
+	if ((!a->late_nondumpable && ns_guard_nondumpable(&e) < 0) ||
+	    child_setup(a, exe, sizeof exe, &e) < 0 ||
 	    child_seccomp(a, &e) < 0)
 		child_fail(a->sync_fd, &e, 1);
 	if (sync_send(a->sync_fd, SYNC_CREATED, 0) < 0)
@@ -237,7 +240,7 @@ noreturn void ns_intermediate_main(struct ns_child_args *a)
 	/* Non-dumpable once the offsets are written (as the file's owner):
 	 * the init inherits it from its first instruction on. */
 	if (ns_join(a->join_fd, &e) < 0 || ns_write_time_offsets(a->c->cfg, &e) < 0 ||
-	    ns_guard_nondumpable(&e) < 0)
+	    (!a->late_nondumpable && ns_guard_nondumpable(&e) < 0))
 		child_fail(a->sync_fd, &e, 1);
 	/* With offsets, the time namespace was unshared for our children. */
 	if (a->c->cfg->linux_.time_boottime.present || a->c->cfg->linux_.time_monotonic.present)

@@ -20,6 +20,7 @@ struct ns_child_args {
 	unsigned long new_flags;     /* CLONE_NEW* created for the container */
 	bool via_intermediate;       /* namespaces were joined before the clone */
 	bool new_cgroupns;           /* unshare(CLONE_NEWCGROUP) once in the cgroup */
+	bool late_nondumpable;       /* rootless: dumpable until the maps are written */
 	const struct seccomp_prog *seccomp; /* compiled linux.seccomp, or NULL */
 };
 

@@ -170,6 +170,10 @@ int ns_spawn(struct ns_container *c, struct cell_err *e)
 	a.new_cgroupns = c->cfg->linux_.ns[OCI_NS_CGROUP].present &&
 			 c->cfg->linux_.ns[OCI_NS_CGROUP].path == NULL;
 	a.via_intermediate = ns_needs_intermediate(c->cfg);
+	/* A user's /proc/PID/uid_map (and newuidmap's owner check) is closed
+	 * to him while the child is non-dumpable; nothing of the container
+	 * runs before the maps exist. */
+	a.late_nondumpable = geteuid() != 0 && (a.new_flags & CLONE_NEWUSER);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		ns_close_paths(a.join_fd);
 		seccomp_free(prog);

@@ -85,13 +85,32 @@ static const struct {
 	{ "/sys/fs/cgroup", "cgroup", "cgroup", { "nosuid", "noexec", "nodev", "relatime", "ro" } },
 };
 
-static void write_mounts(struct json_out *o, bool rootless)
+/* sysfs can be mounted only by the owner of the network namespace: a
+ * user without privileges on the host's network binds the host's /sys
+ * (runc's spec --rootless does so always). */
+static void write_sys_bind(struct json_out *o)
+{
+	static const char *const opts[] = { "rbind", "nosuid", "noexec", "nodev", "ro" };
+
+	jo_obj_begin(o);
+	jo_kstr(o, "destination", "/sys");
+	jo_kstr(o, "type", "none");
+	jo_kstr(o, "source", "/sys");
+	STRV(o, "options", opts);
+	jo_obj_end(o);
+}
+
+static void write_mounts(struct json_out *o, bool rootless, bool host_net)
 {
 	size_t i, j;
 
 	jo_key(o, "mounts");
 	jo_arr_begin(o);
 	for (i = 0; i < sizeof default_mounts / sizeof default_mounts[0]; i++) {
+		if (rootless && host_net && strcmp(default_mounts[i].dest, "/sys") == 0) {
+			write_sys_bind(o);
+			continue;
+		}
 		jo_obj_begin(o);
 		jo_kstr(o, "destination", default_mounts[i].dest);
 		jo_kstr(o, "type", default_mounts[i].type);
@@ -253,7 +272,7 @@ int oci_spec_write(struct json_out *o, const struct oci_spec_opts *opts)
 	jo_kbool(o, "readonly", true);
 	jo_obj_end(o);
 	jo_kstr(o, "hostname", "cell");
-	write_mounts(o, opts->rootless);
+	write_mounts(o, opts->rootless, opts->net == OCI_SPEC_NET_HOST);
 	write_linux(o, opts);
 	write_annotations(o, opts);
 	jo_obj_end(o);

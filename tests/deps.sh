@@ -11,6 +11,8 @@ dpkg-dev xz-utils file"
 # tests: the busybox rootfs (static), the config helper, ip netns, ps/pgrep,
 # unshare/nsenter/mount, timeout.
 pkgs="$pkgs busybox-static python3 iproute2 procps util-linux mount coreutils"
+# rootless tests: newuidmap/newgidmap, useradd/userdel.
+pkgs="$pkgs uidmap passwd"
 # the VM stage (tests/vm): Debian's kernel and its modules booted under qemu
 # with an initramfs packed by cpio (xz unpacks the kernel for a fast boot).
 pkgs="$pkgs qemu-system-x86 linux-image-amd64 cpio gzip"

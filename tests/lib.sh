@@ -356,6 +356,42 @@ register_host_path() {
 	echo "$1" >>"$T/.host-paths"
 }
 
+# make_test_user: a host user for this test, without /etc/subuid and
+# /etc/subgid entries (add_subids adds them); prints its name. The cleanup
+# removes what drop_test_users did not (and counts it as left behind).
+make_test_user() {
+	local n
+	n="cellt$(printf '%s' "$T" | md5sum | cut -c1-10)"
+	echo "$n" >>"$T/.users"
+	useradd -M -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 -s /bin/sh "$n" >&2 || fail "useradd $n"
+	echo "$n"
+}
+
+add_subids() { # USER START COUNT: delegate host ids START.. in /etc/subuid and /etc/subgid
+	echo "$1:$2:$3" >>/etc/subuid
+	echo "$1:$2:$3" >>/etc/subgid
+}
+
+remove_test_user() { # USER: the user, its group and its subordinate id lines
+	local f
+	for f in /etc/subuid /etc/subgid; do
+		[ -f "$f" ] && sed -i "/^$1:/d" "$f"
+	done
+	pkill -KILL -U "$1" 2>/dev/null || true
+	userdel "$1" 2>/dev/null || true
+	getent group "$1" >/dev/null && groupdel "$1" 2>/dev/null
+	! id "$1" >/dev/null 2>&1
+}
+
+drop_test_users() { # every user of this test, in the normal course of the test
+	local n
+	[ -f "$T/.users" ] || return 0
+	while read -r n; do
+		remove_test_user "$n" || fail "could not remove user $n"
+	done <"$T/.users"
+	rm -f "$T/.users"
+}
+
 kernel_has_ns() { # TYPE
 	[ -e "/proc/self/ns/$1" ]
 }
@@ -488,6 +524,11 @@ cleanup_test() {
 		while read -r n; do
 			ip link del "$n" 2>/dev/null || true
 		done <"$t/.links"
+	fi
+	if [ -f "$t/.users" ]; then
+		while read -r n; do
+			T=$t remove_test_user "$n" && leaked="$leaked user:$n"
+		done <"$t/.users"
 	fi
 	if [ -f "$t/.host-paths" ]; then
 		while read -r p; do

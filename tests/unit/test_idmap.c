@@ -141,6 +141,75 @@ static void config_maps(void)
 	oci_config_free(c);
 }
 
+/* /etc/subuid text: by name or by uid number, comments, malformed and
+ * zero-sized lines skipped, other users' lines ignored. */
+static void subid_parse(void)
+{
+	static const char text[] =
+		"# comment bob:1:2\n"
+		"alice:100000:65536\n"
+		"bob:165536:65536\n"
+		"bob:bad:10\n"
+		"bob:5:0\n"
+		"bob:4294967295:2\n"
+		"1001:300000:1000\n"
+		"bob:400000\n"
+		"bobby:500000:10\n"
+		"\n"
+		"bob:600000:10";
+	struct idmap_range r[8];
+	size_t n = idmap_subid_parse(text, "bob", 1001, r, 8);
+
+	CHECK(n == 3);
+	CHECK(r[0].start == 165536 && r[0].count == 65536);
+	CHECK(r[1].start == 300000 && r[1].count == 1000);
+	CHECK(r[2].start == 600000 && r[2].count == 10); /* no final newline */
+	CHECK(idmap_subid_parse(text, "carol", 2000, r, 8) == 0);
+	CHECK(idmap_subid_parse(text, "bob", 1001, r, 1) == 3); /* counts past cap */
+	CHECK(idmap_subid_parse("", "bob", 1, r, 8) == 0);
+}
+
+static void ranges_cover(void)
+{
+	struct idmap_range r[] = { { 100, 10 }, { 110, 5 }, { 200, 50 }, { 120, 1 } };
+
+	CHECK(idmap_ranges_cover(r, 4, 100, 10));
+	CHECK(idmap_ranges_cover(r, 4, 105, 10));  /* across adjacent entries */
+	CHECK(!idmap_ranges_cover(r, 4, 105, 11)); /* 115 is in none */
+	CHECK(idmap_ranges_cover(r, 4, 120, 1));
+	CHECK(!idmap_ranges_cover(r, 4, 99, 2));
+	CHECK(idmap_ranges_cover(r, 4, 249, 1));
+	CHECK(!idmap_ranges_cover(r, 4, 249, 2));
+	CHECK(!idmap_ranges_cover(NULL, 0, 1, 1));
+}
+
+static void delegated(void)
+{
+	struct idmap_deleg d = { .file = "/etc/subuid", .user = "bob", .self = 1001,
+				 .ranges = { { 100000, 65536 } }, .n_ranges = 1 };
+	struct oci_idmap ok[] = { { 0, 1001, 1 }, { 1, 100000, 65536 } };
+	struct oci_idmap part[] = { { 0, 1001, 1 }, { 1, 100000, 65537 } };
+	struct oci_idmap other[] = { { 0, 0, 1 } };
+	struct oci_idmap self_range[] = { { 0, 1001, 2 } };
+
+	memset(&e, 0, sizeof e);
+	CHECK(idmap_check_delegated(ok, 2, &d, "linux.uidMappings", &e) == 0);
+	CHECK(idmap_check_delegated(part, 2, &d, "linux.uidMappings", &e) < 0);
+	CHECK(e.errnum == EPERM);
+	CHECK_STR(e.msg, "config.json: linux.uidMappings[1]: host ids 100000-165536 not delegated to user bob in /etc/subuid");
+	CHECK(idmap_check_delegated(other, 1, &d, "linux.gidMappings", &e) < 0);
+	CHECK_STR(e.msg, "config.json: linux.gidMappings[0]: host ids 0-0 not delegated to user bob in /etc/subuid");
+	/* Only the own id alone is free; two from it need an entry. */
+	CHECK(idmap_check_delegated(self_range, 1, &d, "linux.uidMappings", &e) < 0);
+	d.n_ranges = 0;
+	CHECK(idmap_check_delegated(ok, 2, &d, "linux.uidMappings", &e) < 0);
+	CHECK_STR(e.msg, "config.json: linux.uidMappings[1]: host ids 100000-165535 not delegated to user bob: /etc/subuid has no entry for bob");
+	CHECK(idmap_check_delegated(ok, 1, &d, "linux.uidMappings", &e) == 0);
+	CHECK(idmap_is_own_id(ok, 1, 1001));
+	CHECK(!idmap_is_own_id(ok, 2, 1001));
+	CHECK(!idmap_is_own_id(self_range, 1, 1001));
+}
+
 int main(void)
 {
 	RUN(valid_maps);
@@ -151,5 +220,8 @@ int main(void)
 	RUN(arithmetic);
 	RUN(format);
 	RUN(config_maps);
+	RUN(subid_parse);
+	RUN(ranges_cover);
+	RUN(delegated);
 	return t_done();
 }

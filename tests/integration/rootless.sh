@@ -1,0 +1,177 @@
+# Rootless cell (issue 5): a user made by the test runs containers without
+# privileges: a single-id map written directly, a range of /etc/subuid
+# through newuidmap, the errors for ranges not delegated, resource limits
+# skipped with a warning. Users and subuid lines go at the end of each test
+# (and by the harness's cleanup after a failure).
+
+# rl_setup [SPEC-FLAGS...]: user $U (ids $UUID:$UGID) with its runtime
+# dir $T/xdg, cell copied to $T/cell (readable for $U), and $B written by
+# `cell spec --rootless` run as $U. Subordinate ids: add_subids before.
+rl_setup() {
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) missing"
+	kernel_has_ns user || skip "no user namespaces"
+	[ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1)" = 1 ] ||
+		skip "kernel.unprivileged_userns_clone is 0"
+	U=$(make_test_user)
+	UUID=$(id -u "$U")
+	UGID=$(id -g "$U")
+	mkdir -m 0700 "$T/xdg"
+	chown "$U:" "$T/xdg"
+	install -m 0755 "$CELL" "$T/cell"
+	mkdir "$B"
+	cp -a "$RUN_DIR/rootfs" "$B/rootfs"
+	# Mount points a user cannot make in a rootfs owned by root.
+	mkdir "$B/rootfs/shared"
+	chown "$U:" "$B"
+}
+
+rl_spec() { # [SPEC-FLAGS...]: $B/config.json from `cell spec --rootless` as $U
+	as_user "$T/cell" spec --rootless -b "$B" "$@" || fail "spec --rootless $* as $U failed"
+	cfg "process.env+=\"CELL_TEST_CTR=$CELL_TEST_TAG\""
+}
+
+as_user() { # CMD...: as $U with its own environment for cell
+	timeout -k 2 "${CMD_TIMEOUT:-20}" setpriv --reuid "$UUID" --regid "$UGID" --init-groups \
+		env XDG_RUNTIME_DIR="$T/xdg" HOME="$T/xdg" "$@"
+}
+
+urt() { # ARGS...: cell as $U, default --root ($XDG_RUNTIME_DIR/cell)
+	as_user "$T/cell" "$@"
+}
+
+test_rootless_single_id() {
+	local pid
+	rl_setup
+	rl_spec
+	share_dir
+	cfg_sh 'id >/shared/id; cat /proc/self/uid_map /proc/self/gid_map >/shared/maps
+cat /proc/self/setgroups >/shared/setgroups; touch /shared/made; touch /shared/ready; exec sleep 600'
+	assert_ok urt run -d -b "$B" rl1
+	wait_for 10 test -e "$SHARED/ready" || fail "container did not start"
+	assert_match "$(cat "$SHARED/id")" "^uid=0\(root\) gid=0\(root\)" "id inside"
+	assert_match "$(cat "$SHARED/maps")" "^ *0 +$UUID +1
+ *0 +$UGID +1$" "uid_map and gid_map inside"
+	assert_eq deny "$(cat "$SHARED/setgroups")" "setgroups (denied before an unprivileged gid_map)"
+	assert_eq "$UUID:$UGID" "$(stat -c %u:%g "$SHARED/made")" "owner on the host of a file made inside"
+	# State under $XDG_RUNTIME_DIR/cell, the container seen by its user.
+	[ -f "$T/xdg/cell/rl1/state.json" ] || fail "no state in \$XDG_RUNTIME_DIR/cell"
+	assert_ok urt list -q
+	assert_eq rl1 "$OUT" "list as the user"
+	pid=$(as_user "$T/cell" state rl1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+	assert_eq "$UUID" "$(proc_status "$pid" Uid | awk '{ print $1 }')" "host's view of the uid"
+	assert_ok urt info rl1
+	assert_contains "$OUT" "UID map:        0 $UUID 1" "info"
+	assert_ok urt delete --force rl1
+	[ ! -e "$T/xdg/cell/rl1" ] || fail "state left after delete"
+	pid_alive "$pid" && fail "init $pid alive after delete"
+	drop_test_users
+}
+
+# The global --root wins over $XDG_RUNTIME_DIR; a foreground run.
+test_rootless_root_flag() {
+	rl_setup
+	rl_spec
+	cfg_args sh -c 'id -u; cat /proc/self/uid_map'
+	mkdir -m 0700 "$T/uroot"
+	chown "$U:" "$T/uroot"
+	assert_ok urt --root "$T/uroot" run -b "$B" rl2
+	assert_match "$OUT" "^0
+ *0 +$UUID +1$" "id -u and uid_map"
+	[ ! -e "$T/xdg/cell" ] || fail "\$XDG_RUNTIME_DIR/cell used despite --root"
+	drop_test_users
+}
+
+test_rootless_subuid_range() {
+	rl_setup
+	add_subids "$U" 500000 65536
+	rl_spec --map-from 500000 --map-size 65536
+	share_dir
+	cfg 'process.capabilities.bounding+="CAP_CHOWN"' 'process.capabilities.effective+="CAP_CHOWN"' \
+		'process.capabilities.permitted+="CAP_CHOWN"'
+	cfg_sh 'cat /proc/self/uid_map /proc/self/gid_map >/shared/maps
+touch /shared/f && chown 5:7 /shared/f && id >/shared/id'
+	assert_ok urt run -b "$B" rl3
+	assert_match "$(cat "$SHARED/maps")" "^ *0 +$UUID +1
+ *1 +500000 +65536
+ *0 +$UGID +1
+ *1 +500000 +65536$" "maps written through newuidmap/newgidmap"
+	assert_match "$(cat "$SHARED/id")" "^uid=0\(root\)" "id inside"
+	assert_eq "500004:500006" "$(stat -c %u:%g "$SHARED/f")" "host owner of a file chowned to 5:7 inside"
+	drop_test_users
+}
+
+test_rootless_subuid_missing() {
+	local why
+	rl_setup
+	rl_spec --map-from 500000 --map-size 65536
+	BEFORE=$(mounts_snapshot)
+	assert_fail urt run -b "$B" rl4
+	assert_eq "cell: config.json: linux.uidMappings[1]: host ids 500000-565535 not delegated to user $U: /etc/subuid has no entry for $U" \
+		"$ERR" "error without an entry"
+	[ ! -e "$T/xdg/cell/rl4" ] || fail "state dir left by a refused run"
+	assert_eq "" "$(leftover_procs)" "processes left behind"
+	assert_eq "$BEFORE" "$(mounts_snapshot)" "host mount table"
+	# An entry that does not cover the range; then one for subuid only.
+	add_subids "$U" 500000 1000
+	assert_fail urt run -b "$B" rl4
+	assert_eq "cell: config.json: linux.uidMappings[1]: host ids 500000-565535 not delegated to user $U in /etc/subuid" \
+		"$ERR" "error with a short entry"
+	sed -i "/^$U:/d" /etc/subuid /etc/subgid
+	echo "$U:500000:65536" >>/etc/subuid
+	assert_fail urt run -b "$B" rl4
+	why="linux.gidMappings[1]: host ids 500000-565535 not delegated to user $U: /etc/subgid has no entry"
+	assert_contains "$ERR" "$why" "error naming /etc/subgid"
+	[ ! -e "$T/xdg/cell/rl4" ] || fail "state dir left by a refused run"
+	drop_test_users
+}
+
+# Ids the caller does not own, alone or as a range: refused, nothing made.
+test_rootless_foreign_ids() {
+	rl_setup
+	rl_spec
+	cfg 'linux.uidMappings=[{"containerID":0,"hostID":0,"size":1}]'
+	assert_fail urt run -b "$B" rl5
+	assert_match "$ERR" "linux.uidMappings\[0\]: host ids 0-0 not delegated to user $U" "a uid of someone else"
+	assert_one_line "$ERR"
+	[ ! -e "$T/xdg/cell/rl5" ] || fail "state dir left by a refused run"
+	drop_test_users
+}
+
+test_rootless_resources_warn() {
+	local n
+	rl_setup
+	rl_spec
+	cfg 'linux.resources={"memory":{"limit":67108864},"pids":{"limit":100}}'
+	cfg_args sh -c 'echo ran'
+	assert_ok urt run -b "$B" rl6
+	assert_eq ran "$OUT" "output"
+	n=$(printf '%s\n' "$ERR" | grep -c 'warning')
+	assert_eq 1 "$n" "warnings [$ERR]"
+	assert_contains "$ERR" "linux.resources skipped" "the warning"
+	drop_test_users
+}
+
+test_rootless_veth_and_no_userns() {
+	rl_setup
+	rl_spec
+	cfg 'annotations={"cell.net.type":"veth"}'
+	assert_fail urt run -b "$B" rl7
+	assert_contains "$ERR" "annotations[cell.net.type]: veth needs privileges (root)" "veth"
+	cfg --del annotations
+	cfg 'linux.namespaces-={"type":"user"}' --del linux.uidMappings --del linux.gidMappings
+	assert_fail urt run -b "$B" rl7
+	assert_contains "$ERR" "without privileges a container needs a user namespace" "no user namespace"
+	[ ! -e "$T/xdg/cell/rl7" ] || fail "state dir left by a refused run"
+	drop_test_users
+}
+
+# `spec --rootless --net host`: no network namespace, so /sys is a bind.
+test_rootless_host_net() {
+	rl_setup
+	rl_spec --net host
+	cfg_args sh -c 'ls /sys/kernel >/dev/null && echo ok; ls /sys/class/net | grep -c .'
+	assert_ok urt run -b "$B" rl8
+	assert_match "$OUT" "^ok" "/sys readable"
+	assert_eq "$(ls /sys/class/net | grep -c .)" "$(printf '%s\n' "$OUT" | tail -n 1)" "the host's links"
+	drop_test_users
+}
