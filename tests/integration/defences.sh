@@ -307,3 +307,167 @@ test_df_masked_paths_need_the_real_null_device() {
 	[ "$RC" != 0 ] || fail "masked paths bound from a /dev/null that is not the null device"
 	assert_contains "$ERR" "not the null device"
 }
+
+# The image's /proc or /sys is a symlink (absolute, or climbing out with
+# ../) to a host directory: proc and sysfs are never mounted through it
+# (CVE-2019-19921, CVE-2023-27561), the host directory stays empty and the
+# host mount table unchanged; the create fails, naming the mount.
+symlinked_fs_case() { # DEST TYPE LINK-TARGET
+	local dest=$1 type=$2 target=$3 host="$T/host$1"
+	make_bundle
+	mkdir -p "$host"
+	rm -rf "${B:?}/rootfs$dest"
+	ln -s "$target" "$B/rootfs$dest"
+	cfg_args true
+	local BEFORE
+	BEFORE=$(mounts_snapshot)
+	ctr_run df-link
+	assert_eq "" "$(ls -A "$host")" "host directory the image's $dest names"
+	expect_clean_failure df-link "mounts\[[0-9]+\]\.destination: \`$dest\` must not be or cross a symlink for $type" \
+		"error for $dest -> $target"
+}
+
+test_df_proc_symlink_absolute() {
+	symlinked_fs_case /proc proc "$T/host/proc"
+}
+
+test_df_proc_symlink_dotdot() {
+	symlinked_fs_case /proc proc "../../../../../../../../../..$T/host/proc"
+}
+
+test_df_sys_symlink_absolute() {
+	symlinked_fs_case /sys sysfs "$T/host/sys"
+}
+
+test_df_sys_symlink_dotdot() {
+	symlinked_fs_case /sys sysfs "../../../../../../../../../..$T/host/sys"
+}
+
+# A symlinked directory above /proc (the image's /proc is fine but the
+# config mounts proc at /run/p, and /run is a symlink out).
+test_df_proc_below_a_symlinked_dir() {
+	make_bundle
+	mkdir -p "$T/host-run"
+	rm -rf "$B/rootfs/run"
+	ln -s "$T/host-run" "$B/rootfs/run"
+	add_mount /run/p proc proc
+	cfg_args true
+	local BEFORE
+	BEFORE=$(mounts_snapshot)
+	ctr_run df-link
+	assert_eq "" "$(ls -A "$T/host-run")" "host directory the image's /run names"
+	expect_clean_failure df-link 'must not be or cross a symlink for proc'
+}
+
+# /dev/pts of the image is a symlink out (no tmpfs on /dev, so the image's
+# /dev is used): devpts lands inside the rootfs or the create fails, the
+# host directory stays empty and no host mount appears.
+test_df_dev_pts_symlink_stays_inside() {
+	make_bundle
+	mkdir -p "$T/host-pts"
+	cfg 'mounts-={"destination":"/dev"}'
+	rm -rf "$B/rootfs/dev"
+	mkdir "$B/rootfs/dev"
+	ln -s "$T/host-pts" "$B/rootfs/dev/pts"
+	cfg_sh 'awk "\$5 == \"/dev/pts\" || \$5 ~ /host-pts/ { print \$5, \$9 }" /proc/self/mountinfo'
+	local before
+	before=$(mounts_snapshot)
+	ctr_run df-pts
+	note "rc $RC out [$OUT] err [$ERR]"
+	assert_eq "" "$(ls -A "$T/host-pts")" "host directory the image's /dev/pts names"
+	assert_eq "$before" "$(mounts_snapshot)" "host mount table"
+	if [ "$RC" = 0 ]; then
+		# The link was followed inside the root: devpts sits on the
+		# rootfs's copy of the host path, not on the host's.
+		assert_eq "$T/host-pts devpts" "$OUT" "where devpts went"
+		[ -d "$B/rootfs$T/host-pts" ] || fail "devpts mount point not made inside the rootfs"
+	else
+		assert_one_line "$ERR"
+	fi
+}
+
+# CVE-2021-30465: the mount target is swapped between a directory and a
+# symlink out while containers are created. Paths are resolved once, by
+# fd, and mounted on /proc/self/fd/N: no mount ever lands on the host.
+test_df_mount_target_swap_race() {
+	make_bundle
+	local host="$T/host-race" i rcs="" before
+	mkdir -p "$host" "$B/rootfs/a" "$B/rootfs/b"
+	ln -s "$host" "$B/rootfs/b/t"
+	mkdir "$B/rootfs/a/t"
+	ln -sfn a "$B/rootfs/v"
+	add_mount /v/t tmpfs tmpfs '["size=1m"]'
+	add_mount /v/t/x tmpfs tmpfs '["size=1m"]'
+	cfg_sh 'touch /v/t/x/probe'
+	before=$(mounts_snapshot)
+	# Swap /v between a -> (a directory) and b -> (a symlink out), atomically.
+	(
+		while [ ! -e "$T/stop" ]; do
+			ln -sfn b "$B/rootfs/v.new" && mv -T "$B/rootfs/v.new" "$B/rootfs/v"
+			ln -sfn a "$B/rootfs/v.new" && mv -T "$B/rootfs/v.new" "$B/rootfs/v"
+		done
+	) &
+	local swapper=$!
+	for i in $(seq 1 40); do
+		ctr_run "df-race$i"
+		rcs="$rcs$RC"
+	done
+	touch "$T/stop"
+	wait "$swapper"
+	note "exit codes: $rcs"
+	assert_eq "" "$(ls -A "$host")" "host directory behind the swapped symlink"
+	assert_eq "$before" "$(mounts_snapshot)" "host mount table"
+	# Runs that went through b made the target inside the rootfs.
+	[ ! -e "$B/rootfs$host" ] || assert_eq "" "$(find "$B/rootfs$host" -name probe)" "probe left in a tmpfs"
+}
+
+# ---------------------------------------------------------------------
+# CVE-2025-52881: writes under /proc go to a verified procfs file.
+
+# domainname_of ID: the container's domainname, read from the host in its
+# uts namespace (the container's own /proc file may be covered).
+domainname_of() {
+	nsenter -t "$(ctr_pid "$1")" -u cat /proc/sys/kernel/domainname
+}
+
+# The image's /data is a symlink into /proc; the config binds a host file
+# there, so the bind covers /proc/sys/kernel/domainname inside the
+# container. linux.sysctl kernel.domainname must not be written through
+# that bind into the host file: it goes to the real sysctl (or is refused).
+test_df_sysctl_not_through_a_bind_over_proc() {
+	make_bundle
+	local victim="$T/host-victim" b
+	echo keep >"$victim"
+	ln -s /proc/sys/kernel/domainname "$B/rootfs/data"
+	add_bind "$victim" /data
+	cfg 'linux.sysctl={"kernel.domainname":"pwned"}'
+	cfg_args sleep 30
+	ctr_detach df-sysctl
+	wait_status df-sysctl running
+	assert_eq keep "$(cat "$victim")" "host file bound over /proc/sys/kernel/domainname"
+	assert_eq pwned "$(domainname_of df-sysctl)" "domainname of the container"
+	rt delete --force df-sysctl
+
+	# The same bind straight from the config, and over the directory.
+	local n=0
+	for b in /proc/sys/kernel/domainname /proc/sys/kernel; do
+		n=$((n + 1))
+		make_bundle "$T/b$n"
+		B="$T/b$n"
+		if [ "$b" = /proc/sys/kernel ]; then
+			mkdir -p "$T/kdir"
+			echo keep >"$T/kdir/domainname"
+			add_bind "$T/kdir" "$b"
+		else
+			add_bind "$victim" "$b"
+		fi
+		cfg 'linux.sysctl={"kernel.domainname":"pwned"}'
+		cfg_args sleep 30
+		ctr_detach df-sysctl2
+		wait_status df-sysctl2 running
+		assert_eq keep "$(cat "$victim")" "host file bound over $b (config)"
+		[ ! -e "$T/kdir/domainname" ] || assert_eq keep "$(cat "$T/kdir/domainname")" "host dir bound over $b"
+		assert_eq pwned "$(domainname_of df-sysctl2)" "domainname of the container (bind over $b)"
+		rt delete --force df-sysctl2
+	done
+}
