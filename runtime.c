@@ -23,6 +23,7 @@ static const struct {
 	{ "state", cmd_state, "print the OCI state of a container" },
 	{ "list", cmd_list, "list containers" },
 	{ "info", cmd_info, "show a container: state, resource use, addresses, link traffic" },
+	{ "console", cmd_console, "attach to the terminal of a detached container (Ctrl-a q detaches)" },
 	{ "kill", cmd_kill, "send a signal to a container" },
 	{ "stop", cmd_stop, "stop a container: stop signal, grace period, then SIGKILL" },
 	{ "delete", cmd_delete, "remove a container" },

@@ -30,6 +30,7 @@ int cmd_ps(struct cell_ctx *g, int argc, char **argv, struct cell_err *e);
 int cmd_update(struct cell_ctx *g, int argc, char **argv, struct cell_err *e);
 int cmd_events(struct cell_ctx *g, int argc, char **argv, struct cell_err *e);
 int cmd_info(struct cell_ctx *g, int argc, char **argv, struct cell_err *e);
+int cmd_console(struct cell_ctx *g, int argc, char **argv, struct cell_err *e);
 int cmd_features(struct cell_ctx *g, int argc, char **argv, struct cell_err *e);
 int cmd_seccomp_dump(struct cell_ctx *g, int argc, char **argv, struct cell_err *e);
 

@@ -14,6 +14,7 @@
 #include "../oci/json.h"
 #include "../state/state.h"
 #include "../util/log.h"
+#include "console.h"
 #include "container.h"
 #include "opened.h"
 #include "tty.h"
@@ -39,17 +40,15 @@ static int resolve_paths(const struct create_opts *o, struct created *cr, struct
 }
 
 /* Where the pty master goes: the console socket, else the foreground
- * `run` proxies it. A `create` has nobody to hand it to without a socket,
- * and a socket without a terminal is a caller's mistake (as in runc). */
+ * `run` proxies it, else (create, run -d) a console holder keeps it for
+ * `cell console`. A socket without a terminal is a caller's mistake (as
+ * in runc). */
 static int check_terminal(const struct create_opts *o, const struct oci_config *cfg,
 			  struct cell_err *e)
 {
 	if (!cfg->process.terminal && o->console_socket != NULL)
 		return cell_err_set(e, EINVAL,
 				    "--console-socket: the container has no terminal (process.terminal is false)");
-	if (cfg->process.terminal && o->console_socket == NULL && (o->use_fifo || o->detach))
-		return cell_err_set(e, EINVAL,
-				    "config.json: process.terminal: a detached container needs --console-socket");
 	return 0;
 }
 
@@ -214,6 +213,12 @@ int container_create(struct cell_ctx *g, const struct create_opts *o, struct cre
 		cr->ns.console_fd = -1;
 		if (r < 0)
 			goto fail_state;
+	} else if (cr->ns.console_fd >= 0 && (o->use_fifo || o->detach)) {
+		r = console_hold(cr->statefd, cr->ns.console_fd, cr->ns.pidfd, e);
+		close(cr->ns.console_fd);
+		cr->ns.console_fd = -1;
+		if (r < 0)
+			goto fail_state;
 	}
 	if (save_state(o, cr, e) < 0 ||
 	    (o->pid_file != NULL && cmd_write_pid_file(o->pid_file, cr->ns.pid, e) < 0)) {
@@ -238,6 +243,7 @@ void container_destroy(struct created *cr, const char *id)
 	cr->has_cg = false;
 	/* Only a directory we claimed: an EEXIST claim belongs to another. */
 	if (cr->rootfd >= 0 && cr->statefd >= 0) {
+		console_stop(cr->statefd);
 		net_teardown(cr->rootfd, cr->statefd, id, &ignored);
 		state_remove(cr->rootfd, id, cr->statefd, &ignored);
 	}

@@ -11,13 +11,14 @@
 #include "../net/net.h"
 #include "../state/state.h"
 #include "../util/fs.h"
+#include "console.h"
 #include "opened.h"
 
 static const char info_usage[] =
 	"Usage: cell info [-H] ID\n"
 	"Show a container: Name, State, PID, uid and gid maps (with a user namespace),\n"
 	"CPU, block I/O and memory use, pids, IP addresses, host link and its byte\n"
-	"counters.\n"
+	"counters, and the console holder of a detached terminal (cell console).\n"
 	"  -H, --no-humanize   byte counters as plain numbers\n";
 
 static void print_size(const char *label, uint64_t n, bool raw, bool sub);
@@ -131,6 +132,17 @@ static void print_idmaps(pid_t pid)
 	}
 }
 
+/* The console holder, while one runs (run -d / create of a terminal). */
+static void print_console(struct cell_ctx *g, int dirfd, const char *id)
+{
+	pid_t pid = console_holder_pid(dirfd);
+
+	if (pid == 0)
+		return;
+	printf("%-15s %d\n", "Console PID:", (int)pid);
+	printf("%-15s %s/%s/%s\n", "Console:", g->root, id, CONSOLE_SOCK);
+}
+
 static int info_on_opt(void *ctx, int opt, const char *arg, struct cell_err *e)
 {
 	*(bool *)ctx = true;
@@ -172,6 +184,7 @@ int cmd_info(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 	}
 	if (net_summary_read(dirfd, &ns) == 0)
 		print_net(&ns, st != STATUS_STOPPED, raw);
+	print_console(g, dirfd, s.id);
 	state_free(&s);
 	close(dirfd);
 	return 0;

@@ -10,6 +10,7 @@
 #include "../state/state.h"
 #include "../util/cleanup.h"
 #include "../util/sys.h"
+#include "console.h"
 #include "opened.h"
 
 static const char start_usage[] =
@@ -145,6 +146,7 @@ int cmd_delete(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 			goto fail;
 		}
 	}
+	console_stop(o.dirfd);
 	if (o.has_cg && container_remove_cgroups(&o.cg, e) < 0)
 		goto fail;
 	if (net_teardown(o.rootfd, o.dirfd, id, e) < 0 || state_remove(o.rootfd, id, o.dirfd, e) < 0)

@@ -1,0 +1,159 @@
+# shellcheck shell=bash disable=SC2016 # sh -c scripts are single-quoted on purpose
+# The console holder: run -d (or create) of a terminal container without
+# --console-socket leaves one small process with the pty master and the
+# latest output; `cell console ID` attaches to it (tests/ptydrive.py plays
+# the person at the terminal) and Ctrl-a q detaches.
+
+con_bundle() {
+	make_bundle
+	cfg process.terminal=true
+}
+
+# drive STEP... -- CMD...: run CMD in a pty (tests/ptydrive.py); RC, OUT.
+con_drive() {
+	local rc=0
+	python3 "$TESTS_DIR/ptydrive.py" "$@" >"$T/drive.out" 2>"$T/drive.err" || rc=$?
+	RC=$rc
+	OUT=$(cat "$T/drive.out")
+	echo "+ ptydrive -> $RC: $(cat "$T/drive.err")" >&2
+	note "$OUT"
+}
+
+# attach ID STEP...: `cell console ID` in a pty, the caller's terminal
+# settings saved before and after in $T/before, $T/after; "rc=N" at the end.
+attach() {
+	local id=$1
+	shift
+	con_drive "$@" -- sh -c 'stty -g >"$0/before"; "$1" --root "$2" console "$3"; echo "rc=$?"; stty -g >"$0/after"' \
+		"$T" "$CELL" "$ROOT" "$id"
+}
+
+holder_pid() { # ID: the Console PID line of info
+	rt info "$1" | awk '$1 == "Console" && $2 == "PID:" { print $3 }'
+}
+
+test_console_attach_detach_exit() {
+	con_bundle
+	cfg_sh 'echo early-$((2*3)); exec sh'
+	ctr_detach c1
+	wait_for 5 test -n "$(holder_pid c1)" || fail "no console holder in info: $(rt info c1)"
+	local hp
+	hp=$(holder_pid c1)
+	assert_contains "$(rt info c1)" "$ROOT/c1/console.sock" "info: the socket"
+	# First attach: the earlier output is replayed, a typed command runs.
+	attach c1 -e 'early-6' -e '# ' -s 'echo out-$((6*7))\r' -e 'out-42' -e '# ' -s '\x01q' -e 'rc='
+	assert_eq 0 "$RC" "ptydrive"
+	assert_contains "$OUT" "rc=0" "console after Ctrl-a q"
+	assert_contains "$OUT" "Detached from"
+	assert_eq "$(cat "$T/before")" "$(cat "$T/after")" "the caller's terminal settings after detach"
+	assert_eq running "$(ctr_status c1)" "status after detach"
+	pid_alive "$hp" || fail "holder gone after detach"
+	# Again: the ring has the first session; Ctrl-a Ctrl-a is one Ctrl-a.
+	attach c1 -e 'out-42' -s '\r' -e '# ' -s 'read x; printf %s "$x" | od -An -tx1\r' -p 0.3 -s 'z\x01\x01y\r' -e '7a 01 79' -s '\x01q' -e 'rc='
+	assert_contains "$OUT" "rc=0" "second attach"
+	assert_contains "$OUT" "7a 01 79" "Ctrl-a Ctrl-a reached the container as one Ctrl-a"
+	assert_eq "$(cat "$T/before")" "$(cat "$T/after")" "terminal settings after the second attach"
+	assert_eq running "$(ctr_status c1)" "status after the second detach"
+	# Third: exit ends the container, the console and the holder.
+	attach c1 -s '\r' -e '# ' -s 'exit\r' -e 'rc='
+	assert_contains "$OUT" "rc=0" "console after the container exited"
+	assert_contains "$OUT" "exited"
+	assert_eq "$(cat "$T/before")" "$(cat "$T/after")" "terminal settings after exit"
+	wait_status c1 stopped
+	wait_for 5 sh -c '! kill -0 '"$hp" || fail "holder $hp still there after the container exited"
+	assert_eq "" "$(holder_pid c1)" "info after exit"
+	assert_ok rt delete c1
+	assert_eq "" "$(leftover_procs)" "processes left"
+}
+
+test_console_holder_confined() {
+	con_bundle
+	cfg_sh 'echo hi; sleep 100'
+	ctr_detach c2
+	local hp pid
+	hp=$(holder_pid c2)
+	pid=$(ctr_pid c2)
+	[ -n "$hp" ] || fail "no holder"
+	# Host namespaces, not the container's; not the init's parent.
+	local t
+	for t in mnt pid net uts ipc user cgroup; do
+		assert_eq "$(readlink /proc/self/ns/$t)" "$(readlink "/proc/$hp/ns/$t")" "holder's $t namespace"
+	done
+	assert_ne "$hp" "$(proc_status "$pid" PPid)" "the init's parent"
+	# Only /dev/null, the socket, the master and the init's pidfd.
+	local fds
+	fds=$(for f in "/proc/$hp/fd/"*; do readlink "$f"; done | sed 's/[0-9]\+/N/g' | sort | tr '\n' ' ')
+	note "holder fds: $fds"
+	assert_eq "/dev/null /dev/null /dev/null /dev/pts/ptmx anon_inode:[pidfd] socket:[N] " "$fds" "holder's fds"
+	assert_eq 0000000000000000 "$(proc_status "$hp" CapEff)" "holder's capabilities"
+	assert_eq 0000000000000000 "$(proc_status "$hp" CapBnd)" "holder's bounding set"
+	# Not in the container's cgroup.
+	assert_eq "$(cat /proc/self/cgroup)" "$(cat "/proc/$hp/cgroup")" "holder's cgroups"
+	local rss
+	rss=$(proc_status "$hp" VmRSS)
+	note "holder VmRSS: $rss"
+	# A second client while one is attached is refused.
+	python3 "$TESTS_DIR/ptydrive.py" -e 'hi' -p 2 -s '\x01q' -- "$CELL" --root "$ROOT" console c2 >"$T/first.out" 2>&1 &
+	local first=$!
+	sleep 1
+	try rt console c2
+	assert_ne 0 "$RC" "a second console"
+	assert_contains "$ERR" "attached elsewhere"
+	wait "$first" || true
+	# delete --force of the running container ends the holder too.
+	assert_ok rt delete --force c2
+	pid_alive "$hp" && fail "holder $hp left after delete"
+	assert_eq absent "$(ctr_status c2)"
+	assert_eq "" "$(leftover_procs)" "processes left"
+}
+
+test_console_window_size() {
+	con_bundle
+	cfg_sh 'trap "stty size" WINCH; echo ready; while :; do sleep 0.1; done'
+	ctr_detach c3
+	# Attaching sends the caller's size; a resize is passed on.
+	attach c3 --size 30x100 -e 'ready' -e '30 100' -w 41x132 -e '41 132' -s '\x01q' -e 'rc='
+	assert_contains "$OUT" "41 132" "size after SIGWINCH"
+	assert_contains "$OUT" "rc=0"
+	assert_ok rt delete --force c3
+	assert_eq "" "$(leftover_procs)" "processes left"
+}
+
+test_console_create_start() {
+	con_bundle
+	cfg_sh 'echo started-$((3*3)); read x; echo "got-$x"; exit 2'
+	ctr_create c4
+	local hp
+	hp=$(holder_pid c4)
+	[ -n "$hp" ] || fail "no holder after create"
+	assert_eq created "$(ctr_status c4)"
+	assert_ok rt start c4
+	attach c4 -e 'started-9' -s 'abc\r' -e 'got-abc' -e 'rc='
+	assert_contains "$OUT" "rc=0" "console ends with the container"
+	wait_status c4 stopped
+	wait_for 5 sh -c '! kill -0 '"$hp" || fail "holder $hp still there"
+	try rt console c4
+	assert_ne 0 "$RC" "console of a stopped container"
+	assert_contains "$ERR" "not running"
+	assert_ok rt delete c4
+	assert_eq "" "$(leftover_procs)" "processes left"
+}
+
+test_console_failed_create() {
+	con_bundle
+	cfg_sh 'sleep 100'
+	# The pid file cannot be written: create fails after the holder started.
+	try rt create -b "$B" --pid-file "$T/no/such/dir/pid" c5
+	assert_ne 0 "$RC" "create with an unwritable pid file"
+	assert_one_line "$ERR"
+	assert_eq absent "$(ctr_status c5)"
+	assert_eq "" "$(leftover_procs)" "processes left"
+	# Without a terminal there is no holder and no console.
+	cfg process.terminal=false
+	ctr_detach c6
+	assert_eq "" "$(holder_pid c6)" "holder without a terminal"
+	try rt console c6
+	assert_ne 0 "$RC"
+	assert_contains "$ERR" "has no console"
+	assert_ok rt delete --force c6
+}
