@@ -201,7 +201,8 @@ int container_create(struct cell_ctx *g, const struct create_opts *o, struct cre
 	cr->ns.child_sigmask = o->sigmask;
 	cr->ns.rootfd = cr->rootfd;
 	cr->ns.statefd = cr->statefd;
-	idmap_from_config(cr->cfg, &cr->ns.maps);
+	if (idmap_lease(cr->cfg, cr->rootfd, cr->statefd, o->id, &cr->ns.maps, e) < 0)
+		goto fail_state;
 	if (make_cgroups(g, o, cr, e) < 0)
 		goto fail_state;
 	if (ns_spawn(&cr->ns, e) < 0)
@@ -245,6 +246,7 @@ void container_destroy(struct created *cr, const char *id)
 	if (cr->rootfd >= 0 && cr->statefd >= 0) {
 		console_stop(cr->statefd);
 		net_teardown(cr->rootfd, cr->statefd, id, &ignored);
+		idmap_release(cr->statefd, &ignored);
 		state_remove(cr->rootfd, id, cr->statefd, &ignored);
 	}
 }

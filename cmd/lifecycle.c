@@ -149,7 +149,8 @@ int cmd_delete(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 	console_stop(o.dirfd);
 	if (o.has_cg && container_remove_cgroups(&o.cg, e) < 0)
 		goto fail;
-	if (net_teardown(o.rootfd, o.dirfd, id, e) < 0 || state_remove(o.rootfd, id, o.dirfd, e) < 0)
+	if (net_teardown(o.rootfd, o.dirfd, id, e) < 0 || idmap_release(o.dirfd, e) < 0 ||
+	    state_remove(o.rootfd, id, o.dirfd, e) < 0)
 		goto fail;
 	close_container(&o);
 	return 0;

@@ -129,6 +129,7 @@ int cmd_run(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 			container_remove_cgroups(&cr.cg, &ignored);
 		cr.has_cg = false;
 		net_teardown(cr.rootfd, cr.statefd, o.id, &ignored);
+		idmap_release(cr.statefd, &ignored);
 		state_remove(cr.rootfd, o.id, cr.statefd, &ignored);
 	}
 	if (r < 0)

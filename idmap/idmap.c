@@ -67,6 +67,8 @@ int idmap_validate(const struct oci_config *cfg, struct cell_err *e)
 			return cell_err_set(e, EINVAL,
 					    "config.json: mounts[%zu]: uidMappings and gidMappings go together", i);
 	}
+	if (idmap_validate_auto(cfg, e) < 0)
+		return -1;
 	if (geteuid() != 0)
 		return idmap_rootless_validate(cfg, e);
 	return 0;

@@ -76,7 +76,8 @@ struct idmap_deleg {
 
 /* The ranges of `user` (named, or by its uid as a number) in a subuid or
  * subgid text; malformed lines and comments are skipped as newuidmap
- * does. Returns how many there are; at most cap are stored. */
+ * does. Returns how many there are; at most cap are stored. user NULL:
+ * every range of every owner but root (and uid). */
 size_t idmap_subid_parse(const char *text, const char *user, uint32_t uid, struct idmap_range *out,
 			 size_t cap);
 
@@ -107,7 +108,34 @@ int idmap_write_rootless(int procfd, pid_t pid, const struct idmap_maps *maps,
 
 #define IDMAP_AUTO_KEY "cell.idmap.size"
 
-/* The size of the range asked for by annotation cell.idmap.size, or 0. */
+/* The size of the range asked for by annotation cell.idmap.size, or 0
+ * (a bad value counts as asked for: idmap_validate refuses it). */
 uint32_t idmap_auto_size(const struct oci_config *cfg);
+
+/* The host-wide lease directory (flock'ed while ranges are chosen). */
+#define IDMAP_LEASE_DIR "/run/cell.idmap"
+/* The pool when root has no /etc/subuid entry: [start, start+count). */
+#define IDMAP_POOL_START 1000000u
+#define IDMAP_POOL_COUNT (2147483648u - IDMAP_POOL_START)
+
+/* The lowest start s in one of the pool ranges (in their order) with
+ * [s, s+size) inside that range and clear of every busy range; false if
+ * none is left. */
+bool idmap_first_fit(const struct idmap_range *pool, size_t n_pool, const struct idmap_range *busy,
+		     size_t n_busy, uint32_t size, uint32_t *start);
+
+/* The maps of the container being created (ROOT/ID open as statefd,
+ * --root as rootfd): the config's, or for `auto` a range leased under the
+ * lock of IDMAP_LEASE_DIR and recorded both there and in ROOT/ID/idmap
+ * (a lease whose record is gone is reclaimed by the next allocation). */
+int idmap_lease(const struct oci_config *cfg, int rootfd, int statefd, const char *id,
+		struct idmap_maps *out, struct cell_err *e);
+
+/* The cell.idmap.* annotations: a valid size, a new user namespace, no
+ * maps of the config's own. Called by idmap_validate. */
+int idmap_validate_auto(const struct oci_config *cfg, struct cell_err *e);
+
+/* Give back the lease recorded in ROOT/ID (none: nothing to do). */
+int idmap_release(int statefd, struct cell_err *e);
 
 #endif

@@ -37,16 +37,22 @@ static bool parse_line(const char *l, size_t len, const char *user, uint32_t uid
 {
 	const char *c1 = memchr(l, ':', len), *c2;
 	uint32_t owner;
-	size_t ulen = strlen(user);
+	size_t ulen = user != NULL ? strlen(user) : 0;
 
 	if (c1 == NULL)
 		return false;
 	c2 = memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - l));
 	if (c2 == NULL)
 		return false;
-	if (!((size_t)(c1 - l) == ulen && memcmp(l, user, ulen) == 0) &&
-	    !(parse_u32(l, (size_t)(c1 - l), &owner) && owner == uid))
+	if (user == NULL) {
+		/* Anyone's but root's (uid names root). */
+		if (((size_t)(c1 - l) == 4 && memcmp(l, "root", 4) == 0) ||
+		    (parse_u32(l, (size_t)(c1 - l), &owner) && owner == uid))
+			return false;
+	} else if (!((size_t)(c1 - l) == ulen && memcmp(l, user, ulen) == 0) &&
+		   !(parse_u32(l, (size_t)(c1 - l), &owner) && owner == uid)) {
 		return false;
+	}
 	return parse_u32(c1 + 1, (size_t)(c2 - c1 - 1), &out->start) &&
 	       parse_u32(c2 + 1, len - (size_t)(c2 + 1 - l), &out->count) && out->count > 0 &&
 	       (uint64_t)out->start + out->count <= (1ULL << 32);

@@ -160,7 +160,8 @@ int ns_validate(const struct oci_config *cfg, struct cell_err *e)
 	if ((cfg->hostname != NULL || cfg->domainname != NULL) && !ns_has(l, OCI_NS_UTS))
 		return cell_err_set(e, EINVAL, "config.json: %s: needs a uts namespace",
 				    cfg->hostname != NULL ? "hostname" : "domainname");
-	if (ns_new(l, OCI_NS_USER) && (l->n_uid_mappings == 0 || l->n_gid_mappings == 0))
+	if (ns_new(l, OCI_NS_USER) && (l->n_uid_mappings == 0 || l->n_gid_mappings == 0) &&
+	    idmap_auto_size(cfg) == 0)
 		return cell_err_set(e, EINVAL,
 				    "config.json: linux.uidMappings/gidMappings: a new user namespace needs both");
 	/* With a joined user namespace the maps are the namespace's own; podman

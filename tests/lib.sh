@@ -383,6 +383,21 @@ remove_test_user() { # USER: the user, its group and its subordinate id lines
 	! id "$1" >/dev/null 2>&1
 }
 
+add_root_subids() { # START COUNT: a range of root's in /etc/subuid and /etc/subgid (the auto pool)
+	echo "root:$1:$2" >>"$T/.subids"
+	echo "root:$1:$2" >>/etc/subuid
+	echo "root:$1:$2" >>/etc/subgid
+}
+
+drop_root_subids() { # remove the lines add_root_subids added (also done by the cleanup)
+	local l
+	[ -f "$T/.subids" ] || return 0
+	while read -r l; do
+		sed -i "/^$l\$/d" /etc/subuid /etc/subgid
+	done <"$T/.subids"
+	rm -f "$T/.subids"
+}
+
 drop_test_users() { # every user of this test, in the normal course of the test
 	local n
 	[ -f "$T/.users" ] || return 0
@@ -529,6 +544,11 @@ cleanup_test() {
 		while read -r n; do
 			T=$t remove_test_user "$n" && leaked="$leaked user:$n"
 		done <"$t/.users"
+	fi
+	if [ -f "$t/.subids" ]; then
+		while read -r n; do
+			sed -i "/^$n\$/d" /etc/subuid /etc/subgid && leaked="$leaked subid:$n"
+		done <"$t/.subids"
 	fi
 	if [ -f "$t/.host-paths" ]; then
 		while read -r p; do

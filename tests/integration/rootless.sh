@@ -157,8 +157,11 @@ test_rootless_veth_and_no_userns() {
 	cfg 'annotations={"cell.net.type":"veth"}'
 	assert_fail urt run -b "$B" rl7
 	assert_contains "$ERR" "annotations[cell.net.type]: veth needs privileges (root)" "veth"
+	cfg 'annotations={"cell.idmap.size":"65536"}' --del linux.uidMappings --del linux.gidMappings
+	assert_fail urt run -b "$B" rl7
+	assert_contains "$ERR" "\`auto\` ranges need root" "auto"
 	cfg --del annotations
-	cfg 'linux.namespaces-={"type":"user"}' --del linux.uidMappings --del linux.gidMappings
+	cfg 'linux.namespaces-={"type":"user"}'
 	assert_fail urt run -b "$B" rl7
 	assert_contains "$ERR" "without privileges a container needs a user namespace" "no user namespace"
 	[ ! -e "$T/xdg/cell/rl7" ] || fail "state dir left by a refused run"

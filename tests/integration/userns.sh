@@ -97,3 +97,160 @@ test_id_bad_mount_maps() {
 	ctr_run id-badmnt
 	expect_clean_failure id-badmnt 'mounts\[[0-9]+\]\.uidMappings\[1\]: containerID range overlaps' "error names the mount's field"
 }
+
+# --- `auto` ranges: leased at create from a host-wide pool, freed at delete.
+
+# auto_bundle [SIZE]: $B with a new user namespace and an `auto` range.
+auto_bundle() {
+	make_bundle
+	ns_add user
+	cfg "annotations={\"cell.idmap.size\":\"${1:-65536}\"}"
+	cfg_args sleep 600
+}
+
+# auto_range ID: "START SIZE" of the container's uid map (one line; the
+# gid map must be the same); fails the test otherwise.
+auto_range() {
+	local pid u g
+	pid=$(ctr_pid "$1")
+	u=$(awk '{ print $1, $2, $3 }' "/proc/$pid/uid_map")
+	g=$(awk '{ print $1, $2, $3 }' "/proc/$pid/gid_map")
+	[ "$u" = "$g" ] || fail "$1: uid map [$u] and gid map [$g] differ"
+	[ "$(printf '%s\n' "$u" | wc -l)" = 1 ] && [ "${u%% *}" = 0 ] || fail "$1: map [$u]"
+	[ "$(proc_status "$pid" Uid | awk '{ print $1 }')" = "$(echo "$u" | cut -d' ' -f2)" ] ||
+		fail "$1: the host's view of the uid is not the range's start"
+	echo "$u" | cut -d' ' -f2,3
+}
+
+# leases_of_test: the lease files naming this test's state dirs.
+leases_of_test() {
+	grep -lsF " $ROOT/" /run/cell.idmap/* 2>/dev/null | sort || true
+}
+
+test_id_auto_ten_disjoint() {
+	local i r ranges="" freed="" again=""
+	auto_bundle
+	for i in 0 1 2 3 4 5 6 7 8 9; do
+		ctr_detach "auto$i"
+	done
+	for i in 0 1 2 3 4 5 6 7 8 9; do
+		r=$(auto_range "auto$i")
+		assert_match "$r" ' 65536$' "size of auto$i"
+		ranges="$ranges$r
+"
+	done
+	# Disjoint: sorted by start, each ends before the next begins.
+	printf '%s' "$ranges" | sort -n | awk 'NR > 1 && $1 < end { bad = 1 } { end = $1 + $2 } END { exit bad }' ||
+		fail "ranges overlap: $ranges"
+	assert_eq 10 "$(leases_of_test | wc -l)" "lease files"
+	assert_eq "$(auto_range auto4)" "$(cat "$ROOT/auto4/idmap")" "the container's own record"
+	# Freed on delete, and reused by the next containers.
+	for i in 2 5 8; do
+		freed="$freed$(auto_range "auto$i")
+"
+		assert_ok rt delete --force "auto$i"
+	done
+	assert_eq 7 "$(leases_of_test | wc -l)" "lease files after 3 deletes"
+	for i in 10 11 12; do
+		ctr_detach "auto$i"
+		again="$again$(auto_range "auto$i")
+"
+	done
+	assert_eq "$(printf '%s' "$freed" | sort -n)" "$(printf '%s' "$again" | sort -n)" "ranges reused"
+	for i in 0 1 3 4 6 7 9 10 11 12; do
+		assert_ok rt delete --force "auto$i"
+	done
+	assert_eq "" "$(leases_of_test)" "leases after deleting every container"
+}
+
+# A lease whose container's state is gone (cell or the host crashed) is
+# taken over by the next allocation; a failed create leaves no lease.
+test_id_auto_reclaim() {
+	local r1 r2 pid
+	auto_bundle
+	ctr_detach auto-a
+	r1=$(auto_range auto-a)
+	pid=$(ctr_pid auto-a)
+	kill -KILL "$pid"
+	rm -rf "$ROOT/auto-a"
+	assert_eq 1 "$(leases_of_test | wc -l)" "stale lease still there"
+	ctr_detach auto-b
+	r2=$(auto_range auto-b)
+	assert_eq "$r1" "$r2" "range of the lost container reused"
+	assert_eq 1 "$(leases_of_test | wc -l)" "lease files"
+	assert_ok rt delete --force auto-b
+	# The lost container's cgroups are taken over by the next of its ID.
+	ctr_detach auto-a
+	assert_ok rt delete --force auto-a
+	cfg_args /nonexistent
+	ctr_run auto-c
+	[ "$RC" != 0 ] || fail "run of a missing program succeeded"
+	assert_eq "" "$(leases_of_test)" "leases after a failed run"
+}
+
+test_id_auto_spec() {
+	local d=$T/s
+	mkdir "$d"
+	assert_ok "$CELL" spec -b "$d" --userns auto
+	assert_eq "{'cell.idmap.size': '65536'}" "$(spec_json "$d" 'c["annotations"]')" "annotation"
+	assert_eq False "$(spec_json "$d" '"uidMappings" in c["linux"]')" "no fixed map"
+	B=$d
+	cp -a "$RUN_DIR/rootfs" "$d/rootfs"
+	cfg "process.env+=\"CELL_TEST_CTR=$CELL_TEST_TAG\""
+	cfg_args sh -c 'id -u; cat /proc/self/uid_map'
+	ctr_run auto-spec
+	assert_rc 0 "run of the spec: $ERR"
+	assert_match "$OUT" '^0
+ *0 +[0-9]+ +65536$' "id -u and uid_map"
+	rm "$d/config.json"
+	assert_ok "$CELL" spec --userns --map-from auto --map-size 1000 -b "$d"
+	assert_eq "{'cell.idmap.size': '1000'}" "$(spec_json "$d" 'c["annotations"]')" "annotation"
+	cfg "process.env+=\"CELL_TEST_CTR=$CELL_TEST_TAG\""
+	cfg_args cat /proc/self/uid_map
+	ctr_run auto-spec2
+	assert_rc 0 "run of the spec: $ERR"
+	assert_match "$OUT" '^ *0 +[0-9]+ +1000$' "uid_map"
+	assert_eq "" "$(leases_of_test)" "leases after the runs"
+}
+
+# The pool: root's ranges in /etc/subuid when there are any; ranges
+# delegated to users are never leased.
+test_id_auto_pool() {
+	local u
+	auto_bundle
+	add_root_subids 3000000 131072
+	u=$(make_test_user)
+	add_subids "$u" 3000000 65536
+	ctr_detach auto-p1
+	assert_eq "3065536 65536" "$(auto_range auto-p1)" "first range of root's pool clear of $u's"
+	ctr_run auto-p2
+	assert_match "$ERR" 'no free range of 65536 ids left in the pool \(root.s entries in /etc/subuid\)' "full pool"
+	assert_one_line "$ERR"
+	[ ! -e "$ROOT/auto-p2" ] || fail "state dir left by a refused run"
+	assert_ok rt delete --force auto-p1
+	ctr_detach auto-p3
+	assert_eq "3065536 65536" "$(auto_range auto-p3)" "range reused"
+	assert_ok rt delete --force auto-p3
+	drop_test_users
+	drop_root_subids
+}
+
+test_id_auto_errors() {
+	auto_bundle
+	BEFORE=$(mounts_snapshot)
+	cfg 'annotations={"cell.idmap.size":"0"}'
+	ctr_run auto-e
+	expect_clean_failure auto-e 'annotations\[cell\.idmap\.size\]: `0` is not a number from 1 to 4294967295'
+	cfg 'annotations={"cell.idmap.size":"65536","cell.idmap.from":"1"}'
+	ctr_run auto-e
+	expect_clean_failure auto-e 'annotations\[cell\.idmap\.from\]: unknown id map setting'
+	cfg 'annotations={"cell.idmap.size":"65536"}' \
+		'linux.uidMappings=[{"containerID":0,"hostID":100000,"size":10}]'
+	ctr_run auto-e
+	expect_clean_failure auto-e 'linux\.uidMappings: given together with an `auto` range'
+	cfg --del linux.uidMappings
+	ns_del user
+	ctr_run auto-e
+	expect_clean_failure auto-e 'an `auto` range needs a new user namespace'
+	assert_eq "" "$(leases_of_test)" "leases"
+}

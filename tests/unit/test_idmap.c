@@ -210,6 +210,54 @@ static void delegated(void)
 	CHECK(!idmap_is_own_id(self_range, 1, 1001));
 }
 
+/* Every owner's ranges but root's (by name or uid 0): what auto avoids. */
+static void subid_others(void)
+{
+	static const char text[] = "root:1000000:65536\n0:2000000:10\nbob:100000:65536\n"
+				   "1001:300000:1000\nrooty:5:5\n";
+	struct idmap_range r[8];
+
+	CHECK(idmap_subid_parse(text, NULL, 0, r, 8) == 3);
+	CHECK(r[0].start == 100000 && r[1].start == 300000 && r[2].start == 5);
+	CHECK(idmap_subid_parse(text, "root", 0, r, 8) == 2);
+	CHECK(r[0].start == 1000000 && r[1].start == 2000000);
+}
+
+/* First fit: the lowest start clear of every busy range, pool by pool. */
+static void first_fit(void)
+{
+	struct idmap_range pool[] = { { 1000, 300 }, { 5000, 100 } };
+	struct idmap_range busy[] = { { 1100, 100 }, { 990, 20 }, { 1200, 10 }, { 5050, 1 } };
+	uint32_t s = 0;
+
+	CHECK(idmap_first_fit(pool, 2, NULL, 0, 100, &s) && s == 1000);
+	CHECK(idmap_first_fit(pool, 2, busy, 1, 100, &s) && s == 1000); /* 1000-1099 ends where busy begins */
+	CHECK(idmap_first_fit(pool, 2, busy, 2, 50, &s) && s == 1010);
+	CHECK(idmap_first_fit(pool, 2, busy, 3, 90, &s) && s == 1010);
+	CHECK(idmap_first_fit(pool, 2, busy, 3, 91, &s) && s == 5000); /* 1210+91 passes 1300 */
+	busy[1].count = 100; /* 990-1089: holes of 10 (1090) and 90 (1210) */
+	CHECK(idmap_first_fit(pool, 2, busy, 3, 10, &s) && s == 1090);
+	CHECK(idmap_first_fit(pool, 2, busy, 3, 50, &s) && s == 1210);
+	busy[1].count = 20;
+	CHECK(!idmap_first_fit(pool, 2, busy, 4, 100, &s));             /* 5050 taken */
+	CHECK(idmap_first_fit(pool, 2, busy, 4, 49, &s) && s == 1010);
+	CHECK(!idmap_first_fit(pool, 2, NULL, 0, 301, &s));
+	/* A pool ending at 2^32 (no overflow of start + size). */
+	struct idmap_range top[] = { { 4294967196u, 100 } };
+	CHECK(idmap_first_fit(top, 1, NULL, 0, 100, &s) && s == 4294967196u);
+	CHECK(!idmap_first_fit(top, 1, NULL, 0, 101, &s));
+	/* Ten leases of 65536 from the default pool are back to back. */
+	struct idmap_range dflt[] = { { IDMAP_POOL_START, IDMAP_POOL_COUNT } };
+	struct idmap_range got[10];
+	for (int i = 0; i < 10; i++) {
+		CHECK(idmap_first_fit(dflt, 1, got, (size_t)i, 65536, &s));
+		got[i] = (struct idmap_range){ s, 65536 };
+		CHECK(s == IDMAP_POOL_START + 65536u * (uint32_t)i);
+	}
+	got[3].count = 0; /* freed: its hole comes first */
+	CHECK(idmap_first_fit(dflt, 1, got, 10, 65536, &s) && s == IDMAP_POOL_START + 3 * 65536u);
+}
+
 int main(void)
 {
 	RUN(valid_maps);
@@ -223,5 +271,7 @@ int main(void)
 	RUN(subid_parse);
 	RUN(ranges_cover);
 	RUN(delegated);
+	RUN(subid_others);
+	RUN(first_fit);
 	return t_done();
 }
