@@ -182,16 +182,29 @@ static int full_path(const struct cg_hier *h, char *buf, size_t cap)
 /* ---- creating ---- */
 
 /* A new v1 cpuset starts with no CPUs and no memory nodes, and refuses
- * tasks until it has some: give it its parent's. */
-static int cpuset_inherit_up(const struct cg_hier *h, int child, struct cell_err *e)
+ * tasks until it has some (ENOSPC): give it its parent's. made: the level
+ * is new (known empty); otherwise only empty files are filled (a level
+ * someone else made with mkdir, as runc does). The walk goes down from
+ * the root, so the parent is filled already. */
+static int cpuset_inherit_up(const struct cg_hier *h, int child, bool made, struct cell_err *e)
 {
 	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
-	_cleanup_close_ int parent = openat(child, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int parent = -1;
 	char buf[4096];
+	ssize_t n;
 
-	if (parent < 0)
-		return cell_err_sys(e, "cgroup `%s%s`: open parent", h->mnt, h->path);
 	for (size_t i = 0; i < 2; i++) {
+		if (!made) {
+			n = cg_read(child, files[i], buf, sizeof buf);
+			if (n < 0)
+				return cell_err_sys(e, "cgroup `%s%s`: read %s", h->mnt, h->path, files[i]);
+			if (buf[strspn(buf, " \n")] != '\0')
+				continue;
+		}
+		if (parent < 0)
+			parent = openat(child, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (parent < 0)
+			return cell_err_sys(e, "cgroup `%s%s`: open parent", h->mnt, h->path);
 		if (cg_read(parent, files[i], buf, sizeof buf) < 0)
 			return cell_err_sys(e, "cgroup `%s%s`: read parent %s", h->mnt, h->path, files[i]);
 		if (cg_write(child, files[i], buf, NULL, e) < 0)
@@ -325,7 +338,7 @@ static int walk_create(struct cg_hier *h, uint32_t need, bool take_over, struct 
 	h->created = 0;
 	while (*(p += strspn(p, "/"))) {
 		size_t n = strcspn(p, "/");
-		bool took = false;
+		bool took = false, made = false;
 		int next;
 
 		if (n > NAME_MAX) {
@@ -344,6 +357,7 @@ static int walk_create(struct cg_hier *h, uint32_t need, bool take_over, struct 
 			goto fail;
 		if (mkdirat(cur, comp, 0755) == 0) {
 			h->created++;
+			made = true;
 		} else if (errno != EEXIST || h->created) {
 			cell_err_sys(e, "create cgroup `%s%s`", h->mnt, h->path);
 			goto fail;
@@ -362,9 +376,10 @@ static int walk_create(struct cg_hier *h, uint32_t need, bool take_over, struct 
 			if (check_empty(cur, h, e) < 0)
 				goto fail;
 			h->created++;
+			made = true; /* its CPUs come from the parent again */
 		}
-		if (h->created && h->version == 1 && (h->ctrls & (1u << CG_CPUSET)) &&
-		    cpuset_inherit_up(h, cur, e) < 0)
+		if (h->version == 1 && (h->ctrls & (1u << CG_CPUSET)) &&
+		    cpuset_inherit_up(h, cur, made, e) < 0)
 			goto fail;
 	}
 	h->fd = cur;

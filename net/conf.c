@@ -2,6 +2,7 @@
  * and the names derived from a container ID. Pure code: unit tested. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,16 +124,16 @@ static uint64_t fnv1a(const char *s)
 	return h;
 }
 
-void net_host_ifname(const char *id, char out[NET_IFNAMSIZ])
+void net_host_ifname(const char *key, char out[NET_IFNAMSIZ])
 {
 	/* 40 bits of hash; an unlikely clash is an EEXIST, never a takeover. */
 	snprintf(out, NET_IFNAMSIZ, NET_HOST_PREFIX "%010llx",
-		 (unsigned long long)(fnv1a(id) & 0xffffffffffull));
+		 (unsigned long long)(fnv1a(key) & 0xffffffffffull));
 }
 
-void net_default_mac(const char *id, unsigned char mac[6])
+void net_default_mac(const char *key, unsigned char mac[6])
 {
-	uint64_t h = fnv1a(id);
+	uint64_t h = fnv1a(key);
 
 	/* Xen's OUI, as LXC uses; the hash's high bits, not the ifname's. */
 	mac[0] = 0x00;
@@ -320,5 +321,25 @@ int net_conf_parse(const struct oci_kv *kv, size_t n, struct net_conf *c, struct
 		return -1;
 	if (c->mode6 == NET_ADDR_GIVEN && check_given(PFX "ipv6", &c->ip6, &c->gw6, e) < 0)
 		return -1;
+	return 0;
+}
+
+int net_owner_parse(const char *s, pid_t *pid, uint64_t *start, const char **key)
+{
+	char *end;
+	long p;
+	unsigned long long st;
+
+	errno = 0;
+	p = strtol(s, &end, 10);
+	if (errno || end == s || *end != ':' || p <= 0 || p > INT_MAX)
+		return -1;
+	s = end + 1;
+	st = strtoull(s, &end, 10);
+	if (errno || end == s || *end != ':' || end[1] != '/')
+		return -1;
+	*pid = (pid_t)p;
+	*start = st;
+	*key = end + 1;
 	return 0;
 }

@@ -111,24 +111,45 @@ int net_addr_nth(const struct net_addr *a, uint64_t offset, struct net_addr *out
 uint64_t net_addr_offset(const struct net_addr *a);
 uint64_t net_subnet_size(const struct net_addr *a);
 
-/* "cell-" and 10 hex digits of a hash of the ID: fits IFNAMSIZ. */
-void net_host_ifname(const char *id, char out[NET_IFNAMSIZ]);
-/* 00:16:3e:xx:xx:xx from the same hash: stable for the ID. */
-void net_default_mac(const char *id, unsigned char mac[6]);
+/* "cell-" and 10 hex digits of a hash of the container's name key: fits
+ * IFNAMSIZ. The key is the ID under the default --root and "ROOT/ID"
+ * under another (two roots may share a bridge and use the same IDs). */
+void net_host_ifname(const char *key, char out[NET_IFNAMSIZ]);
+/* 00:16:3e:xx:xx:xx from the same hash: stable for the key. */
+void net_default_mac(const char *key, unsigned char mac[6]);
 
 /* ------------------------------------------------------------ leases */
 
-/* Hold <root>/.net locked (made on first use); returns its fd. */
-int net_ipam_lock(int rootfd, struct cell_err *e);
+/* Host-wide: one directory per bridge, whatever --root a container uses. */
+#define NET_LEASE_DIR "/run/cell-net"
+
+/* Who holds a lease: the init (PID and start time, so a dead one is
+ * recognised) and "ROOT/ID", its state directory. */
+struct net_owner {
+	const char *key;
+	pid_t pid;
+	uint64_t start;
+};
+
+/* Hold NET_LEASE_DIR/bridge locked (made on first use); returns its fd. */
+int net_ipam_lock(const char *bridge, struct cell_err *e);
+/* Unlock; the directory goes when nothing is left in it. */
+void net_ipam_unlock(int lockfd, const char *bridge);
 
 /* Lease `want` (mode GIVEN) or the first free address of gw's subnet
- * (AUTO) to container id; out gets the address with gw's prefix. Leases of
- * containers whose state directory is gone are taken over. */
-int net_ipam_lease(int lockfd, int rootfd, const char *id, enum net_addr_mode mode,
+ * (AUTO) to o; out gets the address with gw's prefix. Leases of
+ * containers that are gone are taken over. */
+int net_ipam_lease(int lockfd, const struct net_owner *o, enum net_addr_mode mode,
 		   const struct net_addr *gw, const struct net_addr *want, struct net_addr *out,
 		   struct cell_err *e);
 
-/* Drop id's lease of a (nothing when it is not id's). */
-void net_ipam_release(int lockfd, const char *id, const struct net_addr *a);
+/* Drop the lease of a when it is key's (nothing otherwise). */
+void net_ipam_release(int lockfd, const char *key, const struct net_addr *a);
+
+/* Start time of a live (not zombie) process, 0 when it is gone. */
+uint64_t net_pid_start(pid_t pid);
+
+/* A lease's target "PID:START:KEY" (KEY absolute). 0, or -1 malformed. */
+int net_owner_parse(const char *s, pid_t *pid, uint64_t *start, const char **key);
 
 #endif

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,32 @@
 #include "net.h"
 
 #define RECORD "net"
+#define DEFAULT_ROOT "/run/cell"
+
+/* Who a container is for leases and names: "ROOT/ID" (the real path of
+ * --root), and the key its names are hashed from. */
+struct who {
+	char key[PATH_MAX];
+	const char *name_key;
+};
+
+static int who_init(struct who *w, int rootfd, const char *id, struct cell_err *e)
+{
+	char link[32], root[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof link, "/proc/self/fd/%d", rootfd);
+	n = readlink(link, root, sizeof root - 1);
+	if (n < 0)
+		return cell_err_sys(e, "readlink %s (the state root)", link);
+	root[n] = '\0';
+	if ((size_t)snprintf(w->key, sizeof w->key, "%s/%s", strcmp(root, "/") ? root : "", id) >=
+	    sizeof w->key)
+		return cell_err_set(e, ENAMETOOLONG, "state root `%s`", root);
+	/* Names as before under the default root; elsewhere the root counts. */
+	w->name_key = strcmp(root, DEFAULT_ROOT) == 0 ? id : w->key;
+	return 0;
+}
 
 /* What one container got. */
 struct record {
@@ -121,14 +148,15 @@ static int read_record(int statefd, struct record *r)
 	return 0;
 }
 
-/* A bridge cell made is marked by ROOT/.net/.br-NAME: only those may be
- * removed with their last user. */
-static void bridge_mark(int lockfd, const char *bridge, bool set)
+/* A bridge cell made is marked by `.made` in its lease directory: only
+ * those may be removed with their last user. */
+#define BRIDGE_MARK ".made"
+
+static void bridge_mark(int lockfd, bool set)
 {
-	char name[32];
+	const char *name = BRIDGE_MARK;
 	int fd;
 
-	snprintf(name, sizeof name, ".br-%s", bridge);
 	if (!set) {
 		unlinkat(lockfd, name, 0);
 		return;
@@ -138,12 +166,9 @@ static void bridge_mark(int lockfd, const char *bridge, bool set)
 		close(fd);
 }
 
-static bool bridge_marked(int lockfd, const char *bridge)
+static bool bridge_marked(int lockfd)
 {
-	char name[32];
-
-	snprintf(name, sizeof name, ".br-%s", bridge);
-	return faccessat(lockfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	return faccessat(lockfd, BRIDGE_MARK, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 /* The bridge exists, is up and carries the gateway addresses. Returns its
@@ -157,7 +182,7 @@ static int ensure_bridge(struct nl_sock *s, int lockfd, const struct net_conf *c
 	if (idx < 0) {
 		if (net_link_bridge_create(s, c->bridge, e) < 0)
 			return -1;
-		bridge_mark(lockfd, c->bridge, true);
+		bridge_mark(lockfd, true);
 		idx = net_link_index(s, c->bridge, e);
 		if (idx < 0)
 			return -1;
@@ -229,33 +254,34 @@ out:
 	return r;
 }
 
-static int lease_all(int lockfd, int rootfd, const char *id, const struct net_conf *c,
+static int lease_all(int lockfd, const struct net_owner *o, const struct net_conf *c,
 		     struct record *rec, struct cell_err *e)
 {
 	if (c->mode4 != NET_ADDR_NONE) {
-		if (net_ipam_lease(lockfd, rootfd, id, c->mode4, &c->gw4, &c->ip4, &rec->ip4, e) < 0)
+		if (net_ipam_lease(lockfd, o, c->mode4, &c->gw4, &c->ip4, &rec->ip4, e) < 0)
 			return cell_err_wrap(e, "cell.net.ipv4");
 		rec->has4 = true;
 	}
 	if (c->mode6 != NET_ADDR_NONE) {
-		if (net_ipam_lease(lockfd, rootfd, id, c->mode6, &c->gw6, &c->ip6, &rec->ip6, e) < 0)
+		if (net_ipam_lease(lockfd, o, c->mode6, &c->gw6, &c->ip6, &rec->ip6, e) < 0)
 			return cell_err_wrap(e, "cell.net.ipv6");
 		rec->has6 = true;
 	}
 	return 0;
 }
 
-static void release_all(int lockfd, const char *id, const struct record *rec)
+static void release_all(int lockfd, const char *key, const struct record *rec)
 {
 	if (rec->has4)
-		net_ipam_release(lockfd, id, &rec->ip4);
+		net_ipam_release(lockfd, key, &rec->ip4);
 	if (rec->has6)
-		net_ipam_release(lockfd, id, &rec->ip6);
+		net_ipam_release(lockfd, key, &rec->ip6);
 }
 
-static int setup_locked(const struct net_conf *c, const char *id, int rootfd, int statefd,
-			int lockfd, pid_t pid, int pidfd, struct record *rec, struct cell_err *e)
+static int setup_locked(const struct net_conf *c, const struct who *w, int statefd, int lockfd,
+			pid_t pid, int pidfd, struct record *rec, struct cell_err *e)
 {
+	struct net_owner o = { w->key, pid, net_pid_start(pid) };
 	unsigned char mac[6];
 	struct nl_sock s;
 	struct net_veth v;
@@ -267,12 +293,12 @@ static int setup_locked(const struct net_conf *c, const char *id, int rootfd, in
 	br = ensure_bridge(&s, lockfd, c, e);
 	if (br < 0)
 		goto out;
-	if (lease_all(lockfd, rootfd, id, c, rec, e) < 0 || write_record(statefd, rec, e) < 0)
+	if (lease_all(lockfd, &o, c, rec, e) < 0 || write_record(statefd, rec, e) < 0)
 		goto out;
 	if (c->has_mac)
 		memcpy(mac, c->mac, 6);
 	else
-		net_default_mac(id, mac);
+		net_default_mac(w->name_key, mac);
 	v = (struct net_veth){ .host = rec->link, .master = br, .mtu = c->mtu,
 			       .peer = rec->ifname, .peer_pid = pid, .peer_mac = mac };
 	if (net_link_veth_create(&s, &v, e) < 0)
@@ -283,8 +309,7 @@ out:
 	return r;
 }
 
-static int undo(int rootfd, int statefd, const char *id, const struct record *rec,
-		struct cell_err *e);
+static int undo(int statefd, const char *key, const struct record *rec, struct cell_err *e);
 
 int net_setup(const struct oci_config *cfg, const char *id, int rootfd, int statefd, pid_t pid,
 	      int pidfd, struct cell_err *e)
@@ -292,26 +317,29 @@ int net_setup(const struct oci_config *cfg, const char *id, int rootfd, int stat
 	struct net_conf c;
 	struct record rec;
 	struct cell_err ignored;
+	struct who w;
 	int lockfd, r;
 
 	if (net_conf_parse(cfg->annotations, cfg->n_annotations, &c, e) < 0)
 		return -1;
 	if (c.type != NET_VETH)
 		return 0;
+	if (who_init(&w, rootfd, id, e) < 0)
+		return -1;
 	memset(&rec, 0, sizeof rec);
-	net_host_ifname(id, rec.link);
+	net_host_ifname(w.name_key, rec.link);
 	memcpy(rec.bridge, c.bridge, sizeof rec.bridge);
 	memcpy(rec.ifname, c.ifname, sizeof rec.ifname);
 	/* One set-up at a time: the bridge, the leases and the attach must
 	 * not interleave with another create or a bridge removal. */
-	lockfd = net_ipam_lock(rootfd, e);
+	lockfd = net_ipam_lock(c.bridge, e);
 	if (lockfd < 0)
 		return -1;
-	r = setup_locked(&c, id, rootfd, statefd, lockfd, pid, pidfd, &rec, e);
-	close(lockfd);
+	r = setup_locked(&c, &w, statefd, lockfd, pid, pidfd, &rec, e);
+	net_ipam_unlock(lockfd, c.bridge);
 	/* From memory: the record may not have been written. */
 	if (r < 0)
-		undo(rootfd, statefd, id, &rec, &ignored);
+		undo(statefd, w.key, &rec, &ignored);
 	return r;
 }
 
@@ -336,31 +364,32 @@ static void maybe_remove_bridge(struct nl_sock *s, int lockfd, const char *bridg
 	while ((de = readdir(d)) != NULL)
 		n += de->d_name[0] != '.';
 	closedir(d);
-	if (n == 0 && bridge_marked(lockfd, bridge) && net_link_del(s, bridge, &ignored) == 0)
-		bridge_mark(lockfd, bridge, false);
+	if (n == 0 && bridge_marked(lockfd) && net_link_del(s, bridge, &ignored) == 0)
+		bridge_mark(lockfd, false);
 }
 
-static int undo(int rootfd, int statefd, const char *id, const struct record *rec,
-		struct cell_err *e)
+static int undo(int statefd, const char *key, const struct record *rec, struct cell_err *e)
 {
 	struct nl_sock s;
 	int lockfd, r = 0;
 
-	lockfd = net_ipam_lock(rootfd, e);
+	if (rec->bridge[0] == '\0')
+		return 0;
+	lockfd = net_ipam_lock(rec->bridge, e);
 	if (lockfd < 0)
 		return -1;
 	if (nl_open(&s, e) < 0) {
-		close(lockfd);
+		net_ipam_unlock(lockfd, rec->bridge);
 		return -1;
 	}
 	/* Gone already when the namespace died with the init. */
 	if (rec->link[0] && net_link_del(&s, rec->link, e) < 0 && e->errnum != ENODEV)
 		r = -1;
-	release_all(lockfd, id, rec);
-	if (rec->bridge_remove && rec->bridge[0])
+	release_all(lockfd, key, rec);
+	if (rec->bridge_remove)
 		maybe_remove_bridge(&s, lockfd, rec->bridge);
 	nl_close(&s);
-	close(lockfd);
+	net_ipam_unlock(lockfd, rec->bridge);
 	if (r == 0)
 		unlinkat(statefd, RECORD, 0);
 	return r;
@@ -369,10 +398,13 @@ static int undo(int rootfd, int statefd, const char *id, const struct record *re
 int net_teardown(int rootfd, int statefd, const char *id, struct cell_err *e)
 {
 	struct record rec;
+	struct who w;
 
 	if (read_record(statefd, &rec) < 0)
 		return 0;
-	return undo(rootfd, statefd, id, &rec, e);
+	if (who_init(&w, rootfd, id, e) < 0)
+		return -1;
+	return undo(statefd, w.key, &rec, e);
 }
 
 int net_summary_read(int statefd, struct net_summary *s)

@@ -60,7 +60,7 @@ assert_not_contains() { # HAYSTACK NEEDLE [WHAT]
 }
 
 assert_match() { # HAYSTACK ERE [WHAT]
-	printf '%s\n' "$1" | grep -Eq -- "$2" && return 0
+	printf '%s\n' "$1" | grep -E -- "$2" >/dev/null && return 0 # not -q: an early exit is SIGPIPE under pipefail
 	fail "${3:-output}: expected to match /$2/, got [$1]"
 }
 
@@ -538,6 +538,7 @@ cleanup_test() {
 	if [ -f "$t/.links" ]; then
 		while read -r n; do
 			ip link del "$n" 2>/dev/null || true
+			rm -rf "/run/cell-net/$n"
 		done <"$t/.links"
 	fi
 	if [ -f "$t/.users" ]; then

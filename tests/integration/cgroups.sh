@@ -179,6 +179,27 @@ test_cpuset_confines_nproc() {
 	assert_contains "$OUT" "Cpus_allowed_list:	1" "affinity inside"
 }
 
+# A v1 cpuset made by someone else with no CPUs or memory nodes yet (as
+# mkdir leaves it): a task attached below it gets ENOSPC unless cell fills
+# the empty levels from their parents first (runc does the same).
+test_cpuset_v1_empty_existing_parent_is_filled() {
+	need_ctrl cpuset
+	local d
+	d=$(cg_dir cpuset)
+	[ "$d" != "$CG" ] && [ "$d" != "$CG/unified" ] || skip "cpuset is not on cgroup v1 here"
+	local top="/celltest-$$-cs"
+	mkdir "$d$top"
+	assert_eq "" "$(cat "$d$top/cpuset.cpus")" "a new cpuset starts empty"
+	make_bundle
+	cfg "linux.cgroupsPath=\"$top/c1\""
+	cfg_sh 'grep Cpus_allowed_list /proc/self/status'
+	try rt run -b "$B" c1
+	rmdir "$d$top" || fail "cannot remove $d$top: $(ls "$d$top")"
+	assert_rc 0
+	assert_contains "$OUT" "Cpus_allowed_list:	$(cat "$d/cpuset.cpus")" "the parent's CPUs inside"
+	assert_eq "" "$(cg_dirs_of "$top")" "cgroups left"
+}
+
 test_cpu_shares_quota_written() {
 	need_ctrl cpu
 	make_bundle

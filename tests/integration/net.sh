@@ -27,15 +27,17 @@ ports_of() { # BRIDGE: the links attached to it
 	ip -o link show master "$1" 2>/dev/null | awk -F': ' '{ print $2 }' | cut -d@ -f1 | xargs
 }
 
-leases() { # the lease entries of $ROOT (not the .br-NAME marks of bridges)
-	ls "$ROOT/.net" 2>/dev/null | xargs
+leases() { # [BRIDGE]: the lease entries of $BR (host-wide; not the .made mark)
+	ls "/run/cell-net/${1:-$BR}" 2>/dev/null | xargs
 }
 
 assert_no_net_left() { # BRIDGE
 	assert_eq "" "$(ports_of "$1")" "links still attached to $1"
-	assert_eq "" "$(leases)" "leases in $ROOT/.net"
+	assert_eq "" "$(leases "$1")" "leases of $1"
 	assert_eq "" "$(ip -o link show | { grep -o 'cell-[0-9a-f]\{10\}' || true; } | while read -r l; do
 		grep -lqs "$l" "$ROOT"/*/net || echo "$l"; done | xargs)" "cell- links of no container here"
+	assert_eq "" "$({ ip route; ip -6 route; } | { grep -E "dev (cell-|$1)" || true; } |
+		{ grep -v "dev $1 proto kernel" || true; } | xargs)" "routes through cell's links"
 }
 
 test_net_two_containers_ping_each_other_and_host_reaches_them() {
@@ -300,5 +302,50 @@ test_net_error_names_operation_and_link() {
 	assert_match "$ERR" 'create veth cell-[0-9a-f]{10}: '
 	assert_one_line "$ERR"
 	assert_eq "" "$(leases)" "leases"
-	assert_eq "" "$(ip -o link | grep -o 'cell-[0-9a-f]*' | xargs)" "cell links"
+	assert_eq "" "$(ip -o link | { grep -o 'cell-[0-9a-f]*' || true; } | while read -r l; do
+		grep -lqs "$l" "$ROOT"/*/net || echo "$l"; done | xargs)" "cell links"
+}
+
+test_net_leases_are_host_wide_across_roots() {
+	net_bundle
+	cfg_args sleep 60
+	local root2="$T/root2" ip1 ip2 l1 l2
+	ctr_detach c1
+	# The same ID under another --root, on the same bridge.
+	assert_ok "$CELL" --root "$root2" run -d -b "$B" c1
+	ip1=$(ctr_ip c1)
+	ip2=$("$CELL" --root "$root2" info c1 | awk '$1 == "IP:" { print $2; exit }')
+	assert_match "$ip1" "^$NET\.[0-9]+$" "address under the first root"
+	assert_match "$ip2" "^$NET\.[0-9]+$" "address under the second root"
+	assert_ne "$ip1" "$ip2" "addresses of the two c1"
+	l1=$(rt info c1 | awk '$1 == "Link:" { print $2 }')
+	l2=$("$CELL" --root "$root2" info c1 | awk '$1 == "Link:" { print $2 }')
+	assert_ne "$l1" "$l2" "host ends of the two c1"
+	assert_eq 2 "$(ports_of "$BR" | wc -w)" "links on the bridge"
+	assert_eq "$(printf '%s\n' "$ip1" "$ip2" | sort | xargs)" "$(leases)" "leases"
+	# Deleting one leaves the other's lease.
+	assert_ok "$CELL" --root "$root2" delete --force c1
+	assert_eq "$ip1" "$(leases)" "lease left after deleting the second c1"
+	assert_ok rt delete --force c1
+	assert_no_net_left "$BR"
+}
+
+test_net_lease_of_a_dead_init_is_reclaimed() {
+	net_bundle
+	cfg "annotations[\"cell.net.ipv4\"]=$NET.7"
+	cfg_args sleep 60
+	ctr_detach c1
+	kill -9 "$(ctr_pid c1)"
+	wait_status c1 stopped
+	# c1 is stopped, not deleted: its lease goes to the next taker.
+	ctr_detach c2
+	assert_eq "$NET.7" "$(ctr_ip c2)"
+	# The delete of c1 leaves c2's lease alone.
+	assert_ok rt delete c1
+	assert_eq "$NET.7" "$(leases)" "lease of c2 after deleting c1"
+	ctr_run c3
+	assert_rc 1
+	assert_contains "$ERR" "lease $NET.7: leased to another container"
+	assert_ok rt delete --force c2
+	assert_no_net_left "$BR"
 }

@@ -375,6 +375,26 @@ static void names_from_id(void)
 	CHECK(memcmp(m1, m2, 6) != 0);
 }
 
+static void lease_owner_text(void)
+{
+	const char *key;
+	uint64_t start;
+	pid_t pid;
+
+	CHECK(net_owner_parse("123:456789:/run/cell/c1", &pid, &start, &key) == 0);
+	CHECK(pid == 123 && start == 456789);
+	CHECK_STR(key, "/run/cell/c1");
+	CHECK(net_owner_parse("1:0:/a b/c:d", &pid, &start, &key) == 0);
+	CHECK_STR(key, "/a b/c:d");
+	CHECK(net_owner_parse("c1", &pid, &start, &key) < 0);          /* old form */
+	CHECK(net_owner_parse("0:1:/x", &pid, &start, &key) < 0);      /* no PID 0 */
+	CHECK(net_owner_parse("-5:1:/x", &pid, &start, &key) < 0);
+	CHECK(net_owner_parse("99999999999:1:/x", &pid, &start, &key) < 0);
+	CHECK(net_owner_parse("5::/x", &pid, &start, &key) < 0);
+	CHECK(net_owner_parse("5:1:x", &pid, &start, &key) < 0);       /* relative */
+	CHECK(net_owner_parse("5:1", &pid, &start, &key) < 0);
+}
+
 int main(void)
 {
 	RUN(builder_header_and_attrs);
@@ -387,5 +407,6 @@ int main(void)
 	RUN(conf_errors);
 	RUN(addr_math);
 	RUN(names_from_id);
+	RUN(lease_owner_text);
 	return t_done();
 }
