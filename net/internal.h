@@ -118,6 +118,17 @@ void net_host_ifname(const char *key, char out[NET_IFNAMSIZ]);
 /* 00:16:3e:xx:xx:xx from the same hash: stable for the key. */
 void net_default_mac(const char *key, unsigned char mac[6]);
 
+/* ----------------------------------------------- linux.netDevices */
+
+/* Checks against linux.namespaces and the veth's name inside (NULL: no
+ * veth). */
+int net_devices_validate(const struct oci_config *cfg, const char *veth_name, struct cell_err *e);
+/* Move the devices into the init's namespace (pinned under the state
+ * directory), renamed, with their addresses; undone on failure. */
+int net_devices_setup(const struct oci_config *cfg, int statefd, pid_t pid, struct cell_err *e);
+/* Move them back under their host names and unpin; safe to repeat. */
+int net_devices_teardown(int statefd, struct cell_err *e);
+
 /* ------------------------------------------------------------ leases */
 
 /* Host-wide: one directory per bridge, whatever --root a container uses. */

@@ -197,6 +197,13 @@ struct oci_seccomp {
 	size_t n_rules;
 };
 
+/* linux.netDevices: the host interface `host`, moved into the container's
+ * network namespace as `name` (NULL: the same name). */
+struct oci_netdev {
+	char *host;
+	char *name;
+};
+
 struct oci_linux {
 	struct oci_namespace ns[OCI_NS_COUNT];
 	struct oci_idmap *uid_mappings;
@@ -221,7 +228,8 @@ struct oci_linux {
 	struct oci_resources resources;
 	char *seccomp_json;
 	struct oci_seccomp *seccomp; /* decoded seccomp_json, NULL when absent */
-	char *net_devices_json;
+	struct oci_netdev *net_devices; /* netDevices */
+	size_t n_net_devices;
 };
 
 struct oci_config {

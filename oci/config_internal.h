@@ -112,6 +112,9 @@ int oci_decode_array(struct oci_ctx *x, size_t v, size_t size, void **out, size_
 		     oci_field_fn fn);
 
 int oci_expect(struct oci_ctx *x, size_t v, enum json_type t);
+/* linux.netDevices (config_netdev.c). */
+int oci_parse_netdevs(struct oci_ctx *x, size_t v, void *obj);
+
 int oci_get_str(struct oci_ctx *x, size_t v, char **out);
 int oci_get_path(struct oci_ctx *x, size_t v, char **out);
 int oci_get_bool(struct oci_ctx *x, size_t v, bool *out);

@@ -249,7 +249,7 @@ static const struct oci_field linux_fields[] = {
 	OFIELD_FN("timeOffsets", lnx_time_offsets),
 	OFIELD_FN("resources", oci_parse_resources),
 	OFIELD_FN("seccomp", oci_parse_seccomp),
-	OFIELD("netDevices", OF_RAW, struct oci_linux, net_devices_json),
+	OFIELD_FN("netDevices", oci_parse_netdevs),
 	OFIELD_END,
 };
 

@@ -120,6 +120,10 @@ static void write_linux(struct json_out *o)
 	jo_obj_begin(o);
 	disabled(o, "idmap");
 	jo_obj_end(o);
+	jo_key(o, "netDevices"); /* net/netdev.c */
+	jo_obj_begin(o);
+	jo_kbool(o, "enabled", true);
+	jo_obj_end(o);
 	jo_obj_end(o);
 }
 

@@ -349,3 +349,119 @@ test_net_lease_of_a_dead_init_is_reclaimed() {
 	assert_ok rt delete --force c2
 	assert_no_net_left "$BR"
 }
+
+# test_iface [ADDRESS]: an interface of this test on the host (one end
+# of a veth pair whose other end, NAMEp, stays; up, with ADDRESS),
+# removed by the cleanup; prints its name.
+test_iface() {
+	local d
+	d=$(printf 'ctd%04x%04x' $((RANDOM % 65536)) $(($$ % 65536)))
+	echo "$d" >>"$T/.links"
+	ip link add "$d" type veth peer name "${d}p" || fail "ip link add $d type veth"
+	[ -z "${1:-}" ] || ip addr add "$1" dev "$d"
+	ip link set "$d" up
+	echo "$d"
+}
+
+host_has_link() { ip link show "$1" >/dev/null 2>&1; }
+
+test_netdev_moved_in_renamed_with_address_and_back_after_delete() {
+	local d net="10.235.$((RANDOM % 250 + 1))"
+	d=$(test_iface "$net.5/24")
+	make_bundle
+	cfg "linux.netDevices={\"$d\":{\"name\":\"moved0\"}}"
+	cfg_sh 'ip -o -4 addr show moved0 | awk "{ print \$4 }"; cat /sys/class/net/moved0/flags; ls /sys/class/net | xargs'
+	ctr_create c1
+	host_has_link "$d" && fail "$d still on the host after create"
+	assert_ok rt start c1
+	wait_status c1 stopped
+	assert_eq "$net.5/24" "$(sed -n 1p "$T/c1.out")" "address inside"
+	assert_eq 1 "$(( $(sed -n 2p "$T/c1.out") & 1 ))" "up inside (IFF_UP in flags)"
+	assert_eq "lo moved0" "$(sed -n 3p "$T/c1.out")" "links inside"
+	# The namespace is pinned while the devices are in it.
+	host_has_link "$d" && fail "$d back on the host before delete"
+	assert_ok rt delete c1
+	assert_ok host_has_link "$d"
+	assert_fail ip link show moved0
+	assert_eq "" "$(mounts_under "$ROOT")" "pins of network namespaces left"
+}
+
+test_netdev_back_after_kill_9_and_delete() {
+	local d
+	d=$(test_iface)
+	make_bundle
+	cfg "linux.netDevices={\"$d\":{}}"
+	cfg_args sleep 60
+	ctr_detach c1
+	local pid
+	pid=$(ctr_pid c1)
+	assert_ok nsenter -t "$pid" -n ip link show "$d"
+	host_has_link "$d" && fail "$d still on the host"
+	kill -9 "$pid"
+	wait_status c1 stopped
+	assert_ok rt delete c1
+	assert_ok host_has_link "$d"
+	assert_eq "" "$(mounts_under "$ROOT")" "pins of network namespaces left"
+}
+
+test_netdev_back_after_foreground_run() {
+	local d
+	d=$(test_iface)
+	make_bundle
+	cfg "linux.netDevices={\"$d\":{\"name\":\"in0\"}}"
+	cfg_sh 'ls /sys/class/net | xargs'
+	ctr_run c1
+	assert_rc 0
+	assert_eq "in0 lo" "$OUT" "links inside"
+	assert_ok host_has_link "$d"
+	assert_eq absent "$(ctr_status c1)"
+}
+
+test_netdev_failed_create_puts_moved_devices_back() {
+	local d
+	d=$(test_iface)
+	make_bundle
+	# The first device moves, the second does not exist: the first
+	# must come back.
+	cfg "linux.netDevices={\"$d\":{\"name\":\"in0\"},\"ctnosuch0\":{}}"
+	cfg_args true
+	ctr_run c1
+	assert_rc 1
+	assert_contains "$ERR" 'linux.netDevices["ctnosuch0"]: find link ctnosuch0: No such device'
+	assert_one_line "$ERR"
+	assert_ok host_has_link "$d"
+	assert_eq absent "$(ctr_status c1)"
+	assert_eq "" "$(mounts_under "$ROOT")" "pins of network namespaces left"
+}
+
+test_netdev_needs_a_network_namespace_and_a_free_name() {
+	local d
+	d=$(test_iface)
+	make_bundle
+	ns_del network
+	cfg "linux.netDevices={\"$d\":{}}"
+	ctr_run c1
+	assert_rc 1
+	assert_contains "$ERR" "linux.netDevices: needs a network namespace"
+	assert_ok host_has_link "$d"
+	net_bundle
+	cfg "linux.netDevices={\"$d\":{\"name\":\"eth0\"}}"
+	ctr_run c2
+	assert_rc 1
+	assert_contains "$ERR" "linux.netDevices[\"$d\"]: the name inside, \`eth0\`, is also that of the veth"
+	assert_ok host_has_link "$d"
+}
+
+test_netdev_with_veth_both_inside_and_cleaned() {
+	local d
+	d=$(test_iface)
+	net_bundle
+	cfg "linux.netDevices={\"$d\":{\"name\":\"extra0\"}}"
+	cfg_args sleep 60
+	ctr_detach c1
+	assert_ok nsenter -t "$(ctr_pid c1)" -n ip link show extra0
+	assert_ok nsenter -t "$(ctr_pid c1)" -n ip link show eth0
+	assert_ok rt delete --force c1
+	assert_ok host_has_link "$d"
+	assert_no_net_left "$BR"
+}

@@ -184,7 +184,9 @@ static void linux_fields(const struct oci_config *c)
 	CHECK(l->time_boottime.nanosecs == 500);
 	CHECK(l->time_monotonic.present && l->time_monotonic.secs == 172800);
 	CHECK_STR(l->seccomp_json, "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}");
-	CHECK_STR(l->net_devices_json, "{\"eth1\": {\"name\": \"eth0\"}}");
+	CHECK(l->n_net_devices == 1);
+	CHECK_STR(l->net_devices[0].host, "eth1");
+	CHECK_STR(l->net_devices[0].name, "eth0");
 	CHECK(l->resources.has_memory && l->resources.memory.limit.set);
 	CHECK(l->resources.memory.limit.v == 1048576 && !l->resources.memory.swap.set);
 }
@@ -434,6 +436,25 @@ static const struct {
 	  "linux.timeOffsets.boottime.nanosecs: must be below 1000000000" },
 	{ C("'linux':{'resources':[]}"), "linux.resources: must be an object" },
 	{ C("'linux':{'seccomp':true}"), "linux.seccomp: must be an object" },
+	{ C("'linux':{'netDevices':[]}"), "linux.netDevices: must be an object" },
+	{ C("'linux':{'netDevices':{'eth1':'eth0'}}"), "linux.netDevices[\"eth1\"]: must be an object" },
+	{ C("'linux':{'netDevices':{'eth1':{'name':5}}}"),
+	  "linux.netDevices[\"eth1\"].name: must be a string" },
+	{ C("'linux':{'netDevices':{'eth1':{'name':'a/b'}}}"),
+	  "linux.netDevices[\"eth1\"].name: `a/b` is not a valid interface name (1 to 15 bytes, no '/', ':' or white space)" },
+	{ C("'linux':{'netDevices':{'eth1':{'name':'0123456789abcdef'}}}"),
+	  "linux.netDevices[\"eth1\"].name: `0123456789abcdef` is not a valid interface name (1 to 15 bytes, no '/', ':' or white space)" },
+	{ C("'linux':{'netDevices':{'e th':{}}}"),
+	  "linux.netDevices[\"e th\"]: `e th` is not a valid interface name (1 to 15 bytes, no '/', ':' or white space)" },
+	{ C("'linux':{'netDevices':{'':{}}}"),
+	  "linux.netDevices[\"\"]: `` is not a valid interface name (1 to 15 bytes, no '/', ':' or white space)" },
+	{ C("'linux':{'netDevices':{'..':{}}}"),
+	  "linux.netDevices[\"..\"]: `..` is not a valid interface name (1 to 15 bytes, no '/', ':' or white space)" },
+	{ C("'linux':{'netDevices':{'d1':{'name':'x'},'d2':{'name':'x'}}}"),
+	  "linux.netDevices[\"d2\"]: the name inside, `x`, is also that of [\"d1\"]" },
+	{ C("'linux':{'netDevices':{'d1':{},'d2':{'name':'d1'}}}"),
+	  "linux.netDevices[\"d2\"]: the name inside, `d1`, is also that of [\"d1\"]" },
+	{ C("'linux':{'netDevices':{'d1':{},'d1':{'name':'y'}}}"), "linux.netDevices[\"d1\"]: listed twice" },
 	{ C("'mounts':{}"), "mounts: must be an array" },
 	{ C("'mounts':[{'destination':'/a'},{'source':'x'}]"), "mounts[1].destination: required" },
 	{ C("'mounts':[{'destination':'rel'}]"), "mounts[0].destination: must be an absolute path" },
