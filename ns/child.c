@@ -59,6 +59,7 @@ static int child_mounts(struct ns_child_args *a, struct rootfs_ctx *r, struct ce
 		.no_pivot = c->no_pivot,
 		.rootfd = -1,
 		.cg = c->cg,
+		.idmount_fds = a->idmount.n > 0 ? a->idmount_fds : NULL,
 	};
 	if (rootfs_prepare(r, e) < 0)
 		return -1;
@@ -97,6 +98,25 @@ static int child_process(struct ns_child_args *a, char *exe, size_t cap, struct 
 	return ns_guard_exec_fds(a->c->preserve_fds, e);
 }
 
+/* The idmapped trees come, in slot order, before parent-done. */
+static int recv_idmounts(struct ns_child_args *a, struct cell_err *e)
+{
+	for (size_t k = 0; k < a->idmount.n_slots && a->idmount.n > 0; k++) {
+		a->idmount_fds[k] = -1;
+		if (a->idmount.on[k] &&
+		    sync_expect_fd(a->sync_fd, SYNC_IDMOUNT_FD, &a->idmount_fds[k], e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void close_idmounts(struct ns_child_args *a)
+{
+	for (size_t k = 0; k < a->idmount.n_slots && a->idmount.n > 0; k++)
+		if (a->idmount_fds[k] >= 0)
+			close(a->idmount_fds[k]);
+}
+
 /* `start` writes one byte into exec.fifo. A FIFO reader gets no POLLHUP
  * before its first writer, so this sleeps until then. */
 static int wait_fifo(int fd, struct cell_err *e)
@@ -133,7 +153,7 @@ static int child_setup(struct ns_child_args *a, char *exe, size_t cap, struct ce
 	 * namespace paths) is gone before anything of the container runs. */
 	if (ns_guard_close_fds(c->preserve_fds, keep, c->fifo_fd >= 0 ? 2 : 1, e) < 0)
 		return -1;
-	if (sync_expect(a->sync_fd, SYNC_PARENT_DONE, NULL, e) < 0)
+	if (recv_idmounts(a, e) < 0 || sync_expect(a->sync_fd, SYNC_PARENT_DONE, NULL, e) < 0)
 		return -1;
 	if (a->late_nondumpable && ns_guard_nondumpable(e) < 0)
 		return -1;
@@ -148,6 +168,7 @@ static int child_setup(struct ns_child_args *a, char *exe, size_t cap, struct ce
 		return cell_err_sys(e, "unshare cgroup namespace");
 	r_ok = child_mounts(a, &r, e);
 	rootfs_ctx_close(&r);
+	close_idmounts(a);
 	if (r_ok < 0)
 		return -1;
 	return child_process(a, exe, cap, e);

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdnoreturn.h>
 
+#include "../idmap/idmount.h"
 #include "../oci/config.h"
 #include "../util/err.h"
 #include "ns.h"
@@ -22,6 +23,8 @@ struct ns_child_args {
 	bool new_cgroupns;           /* unshare(CLONE_NEWCGROUP) once in the cgroup */
 	bool late_nondumpable;       /* rootless: dumpable until the maps are written */
 	const struct seccomp_prog *seccomp; /* compiled linux.seccomp, or NULL */
+	struct idmount_plan idmount; /* idmapped rootfs and mounts (idmap/idmount.h) */
+	int *idmount_fds;            /* idmount.n_slots; the child receives into its copy */
 };
 
 /* namespaces.c */

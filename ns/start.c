@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -112,6 +113,50 @@ static int seccomp_listener(struct ns_container *c, struct cell_err *e)
 	return r;
 }
 
+/* Which mounts get idmapped is decided before clone: the child reads the
+ * plan from its copy of our memory and knows how many trees to expect. */
+static int plan_idmounts(struct ns_container *c, struct ns_child_args *a, struct cell_err *e)
+{
+	struct idmap_maps none = { 0 };
+	const struct idmap_maps *maps = (a->new_flags & CLONE_NEWUSER) ? &c->maps : &none;
+
+	if (idmount_plan(c->cfg, c->rootfs, c->cfg->linux_.ns[OCI_NS_USER].present, maps,
+			 &a->idmount, e) < 0)
+		return -1;
+	if (a->idmount.n == 0)
+		return 0;
+	a->idmount_fds = calloc(a->idmount.n_slots, sizeof *a->idmount_fds);
+	if (a->idmount_fds == NULL)
+		return cell_err_errno(e, ENOMEM, "idmapped mounts");
+	return 0;
+}
+
+static void free_idmounts(struct ns_child_args *a)
+{
+	idmount_plan_free(&a->idmount);
+	free(a->idmount_fds);
+	a->idmount_fds = NULL;
+}
+
+/* Made once the maps are in; our copies go as soon as they are sent. */
+static int send_idmounts(struct ns_container *c, const struct ns_child_args *a, struct cell_err *e)
+{
+	int *fds = a->idmount_fds;
+	int r = 0;
+
+	if (idmount_make(&a->idmount, c->cfg, c->bundle, c->rootfs, &c->maps, c->pid, fds, e) < 0)
+		return -1;
+	for (size_t k = 0; k < a->idmount.n_slots; k++) {
+		if (fds[k] < 0)
+			continue;
+		if (r == 0 && sync_send_fd(c->sync_fd, SYNC_IDMOUNT_FD, fds[k]) < 0)
+			r = cell_err_sys(e, "sync: send an idmapped mount");
+		close(fds[k]);
+		fds[k] = -1;
+	}
+	return r;
+}
+
 static int drive_stages(struct ns_container *c, const struct ns_child_args *a, struct cell_err *e)
 {
 	const struct oci_config *cfg = c->cfg;
@@ -119,6 +164,8 @@ static int drive_stages(struct ns_container *c, const struct ns_child_args *a, s
 	if (!a->via_intermediate && sync_expect(c->sync_fd, SYNC_CHILD_READY, NULL, e) < 0)
 		return -1;
 	if ((a->new_flags & CLONE_NEWUSER) && idmap_write(c->pid, &c->maps, e) < 0)
+		return -1;
+	if (a->idmount.n > 0 && send_idmounts(c, a, e) < 0)
 		return -1;
 	if (c->cg && cgroup_attach(c->cg, c->pid, e) < 0)
 		return -1;
@@ -174,10 +221,13 @@ int ns_spawn(struct ns_container *c, struct cell_err *e)
 	 * to him while the child is non-dumpable; nothing of the container
 	 * runs before the maps exist. */
 	a.late_nondumpable = geteuid() != 0 && (a.new_flags & CLONE_NEWUSER);
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+	if (plan_idmounts(c, &a, e) < 0 ||
+	    (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 &&
+	     cell_err_sys(e, "socketpair") < 0)) {
+		free_idmounts(&a);
 		ns_close_paths(a.join_fd);
 		seccomp_free(prog);
-		return cell_err_sys(e, "socketpair");
+		return -1;
 	}
 	c->sync_fd = sv[0];
 	a.sync_fd = sv[1];
@@ -197,9 +247,11 @@ int ns_spawn(struct ns_container *c, struct cell_err *e)
 	if (drive_stages(c, &a, e) < 0)
 		goto fail;
 	seccomp_free(prog);
+	free_idmounts(&a);
 	return 0;
 fail:
 	seccomp_free(prog);
+	free_idmounts(&a);
 	ns_close_paths(a.join_fd);
 	if (a.sync_fd >= 0)
 		close(a.sync_fd);

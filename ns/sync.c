@@ -11,6 +11,7 @@ static const char *stage_name(int32_t s)
 	static const char *const names[] = {
 		"?", "init-pid", "child-ready", "parent-done", "mounts-done",
 		"pivot", "created", "exec", "wait-fifo", "console", "seccomp-fd",
+		"idmount-fd",
 	};
 
 	if (s == SYNC_ERROR)

@@ -21,6 +21,7 @@ enum sync_stage {
 	SYNC_WAIT_FIFO,      /* parent: exec when `start` writes exec.fifo (create) */
 	SYNC_CONSOLE,        /* child: the pty master rides along (SCM_RIGHTS) */
 	SYNC_SECCOMP_FD,     /* child: the seccomp listener fd (NOTIFY), SCM_RIGHTS */
+	SYNC_IDMOUNT_FD,     /* parent: a detached idmapped tree, before parent-done */
 };
 
 struct sync_msg {

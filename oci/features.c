@@ -1,5 +1,4 @@
-/* `cell features`: what this build implements. Features that later issues
- * add (idmapped mounts) stay false until they land. */
+/* `cell features`: what this build implements. */
 #include "features.h"
 
 #include <errno.h>
@@ -118,7 +117,10 @@ static void write_linux(struct json_out *o)
 	disabled(o, "intelRdt");
 	jo_key(o, "mountExtensions");
 	jo_obj_begin(o);
-	disabled(o, "idmap");
+	jo_key(o, "idmap");
+	jo_obj_begin(o);
+	jo_kbool(o, "enabled", true);
+	jo_obj_end(o);
 	jo_obj_end(o);
 	jo_key(o, "netDevices"); /* net/netdev.c */
 	jo_obj_begin(o);
@@ -142,12 +144,8 @@ void oci_features_write(struct json_out *o)
 	jo_arr_end(o);
 	jo_key(o, "mountOptions");
 	jo_arr_begin(o);
-	for (i = 0; (s = oci_mount_option_name(i)); i++) {
-		/* Parsed, but idmapped mounts are not implemented yet. */
-		if (strcmp(s, "idmap") == 0 || strcmp(s, "ridmap") == 0)
-			continue;
+	for (i = 0; (s = oci_mount_option_name(i)); i++)
 		jo_str(o, s);
-	}
 	jo_arr_end(o);
 	write_linux(o);
 	jo_key(o, "annotations");

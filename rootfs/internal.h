@@ -75,6 +75,12 @@ int rootfs_setattr(int mntfd, const char *what, unsigned long set, unsigned long
 int rootfs_remount_legacy(int mntfd, const char *what, unsigned long set, unsigned long clear,
 			  bool rec, struct cell_err *e);
 
+/* idmount.c: the idmapped trees made by the parent. Slot 0 is the rootfs,
+ * 1+i is mounts[i]; -1 when not idmapped. */
+int rootfs_idmount_fd(const struct rootfs_ctx *r, size_t slot);
+int rootfs_attach_root(struct rootfs_ctx *r, int tree, struct cell_err *e);
+int rootfs_attach_bind(const struct rootfs_bind *b, int tree, struct cell_err *e);
+
 /* dev.c: default devices, links, devpts, shm, linux.devices. */
 int rootfs_setup_dev(struct rootfs_ctx *r, struct cell_err *e);
 

@@ -99,6 +99,11 @@ static int mount_bind(struct rootfs_ctx *r, size_t i, struct cell_err *e)
 	 * is locked, so clearing one can only fail. */
 	if (b.set == 0 || r->userns)
 		b.clear = 0;
+	if (rootfs_idmount_fd(r, 1 + i) >= 0) {
+		if (rootfs_attach_bind(&b, rootfs_idmount_fd(r, 1 + i), e) < 0)
+			return cell_err_wrap(e, "mounts[%zu]", i);
+		return 0;
+	}
 	if (rootfs_bind(&b, NULL, e) < 0)
 		return cell_err_wrap(e, "mounts[%zu]", i);
 	return 0;
@@ -153,8 +158,8 @@ static int mount_one(struct rootfs_ctx *r, size_t i, struct cell_err *e)
 		return cell_err_set(e, 0, "mounts[%zu].destination: required", i);
 	if (rootfs_path_eq(m->destination, "/"))
 		return cell_err_set(e, 0, "mounts[%zu].destination: cannot mount over `/`", i);
-	if (m->idmap || m->n_uid_mappings > 0 || m->n_gid_mappings > 0)
-		return cell_err_set(e, 0, "mounts[%zu]: idmapped mounts are not supported yet", i);
+	if (m->idmap && rootfs_idmount_fd(r, 1 + i) < 0)
+		return cell_err_set(e, 0, "mounts[%zu]: idmapped mount was not made", i);
 	if (m->is_bind)
 		return mount_bind(r, i, e);
 	if (type == NULL || type[0] == '\0')
@@ -198,7 +203,10 @@ int rootfs_prepare(struct rootfs_ctx *r, struct cell_err *e)
 	if (mount(NULL, "/", NULL, prop, NULL) < 0)
 		return cell_err_sys(e, "make `/` %s", prop & MS_SLAVE ? "rslave" : "rprivate");
 	/* pivot_root wants the new root to be a mount point. */
-	if (mount(r->rootfs, r->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+	if (rootfs_idmount_fd(r, 0) >= 0) {
+		if (rootfs_attach_root(r, rootfs_idmount_fd(r, 0), e) < 0)
+			return -1;
+	} else if (mount(r->rootfs, r->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return cell_err_sys(e, "bind `%s` on itself", r->rootfs);
 	/* openat, not open: musl's open adds an fcntl for O_CLOEXEC. */
 	r->rootfd = openat(AT_FDCWD, r->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -1,0 +1,153 @@
+# Idmapped mounts (issue 5): the rootfs (owned by 0 on disk) and bind
+# mounts with idmap/ridmap or their own uid/gidMappings, mounted through
+# mount_setattr(MOUNT_ATTR_IDMAP); the clear error where a filesystem
+# cannot be idmapped; cell chown-rootfs, the fallback that shifts owners.
+
+# idm_bundle [FROM SIZE]: $B with a user namespace mapping 0.. to FROM..
+# (default 100000:65536), rootfs left owned by 0, /shared bound.
+idm_bundle() {
+	local from=${1:-100000} size=${2:-65536}
+	make_bundle
+	ns_add user
+	cfg "linux.uidMappings=[{\"containerID\":0,\"hostID\":$from,\"size\":$size}]" \
+		"linux.gidMappings=[{\"containerID\":0,\"hostID\":$from,\"size\":$size}]"
+	share_dir
+}
+
+# idm_run ID SCRIPT: run SCRIPT in the container (foreground), must succeed.
+idm_run() {
+	cfg_sh "$2"
+	ctr_run "$1"
+	[ "$RC" = 0 ] || fail "run $1: rc $RC: $ERR"
+}
+
+# The options of the mount at DEST in a saved mountinfo.
+mnt_opts() { # FILE DEST
+	awk -v d="$2" '$5 == d { print $6 }' "$1" | tail -n 1
+}
+
+test_idm_rootfs_unchowned() {
+	idm_bundle
+	cfg root.readonly=false
+	mkdir -m 0777 "$T/plain"
+	add_bind "$T/plain" /plain
+	[ "$(stat -c %u:%g "$B/rootfs/bin/busybox")" = 0:0 ] || fail "busybox rootfs not owned by 0"
+	idm_run idm-root 'ls -ln /bin/busybox >/shared/ls; id -u >/shared/id
+cat /proc/self/mountinfo >/shared/mountinfo
+touch /made-in-root && mkdir /tmp/d && touch /plain/made; echo done >/shared/done'
+	assert_eq done "$(cat "$SHARED/done")" "script ran"
+	assert_eq "0 0" "$(awk '{ print $3, $4 }' "$SHARED/ls")" "owner of /bin/busybox inside"
+	assert_eq 0 "$(cat "$SHARED/id")" "uid inside"
+	assert_match "$(mnt_opts "$SHARED/mountinfo" /)" "idmapped" "root mount options"
+	assert_eq 0:0 "$(stat -c %u:%g "$B/rootfs/made-in-root")" "host owner of a file made in the rootfs"
+	assert_eq 0:0 "$(stat -c %u:%g "$B/rootfs/tmp/d")" "host owner of a dir made in the rootfs"
+	assert_eq 100000:100000 "$(stat -c %u:%g "$T/plain/made")" "host owner of a file made in a plain bind"
+	assert_eq 0:0 "$(stat -c %u:%g "$B/rootfs/bin/busybox")" "busybox stays owned by 0 on the host"
+}
+
+# A rootfs chowned for the maps (what runs before idmapped mounts) is not
+# idmapped in auto mode; the annotation turns it off or on.
+test_idm_rootfs_auto_and_annotation() {
+	idm_bundle
+	chown -R 100000:100000 "$B/rootfs"
+	idm_run idm-chowned 'ls -ln /bin/busybox >/shared/ls; cat /proc/self/mountinfo >/shared/mountinfo'
+	assert_eq "0 0" "$(awk '{ print $3, $4 }' "$SHARED/ls")" "owner inside (chowned rootfs)"
+	assert_not_contains "$(mnt_opts "$SHARED/mountinfo" /)" "idmapped" "chowned rootfs mount options"
+	chown -R 0:0 "$B/rootfs"
+	cfg 'annotations={"cell.idmap.rootfs":"off"}'
+	idm_run idm-off 'ls -ln /bin/busybox >/shared/ls; cat /proc/self/mountinfo >/shared/mountinfo'
+	assert_eq "65534 65534" "$(awk '{ print $3, $4 }' "$SHARED/ls")" "owner inside with idmapping off"
+	assert_not_contains "$(mnt_opts "$SHARED/mountinfo" /)" "idmapped" "mount options with idmapping off"
+	cfg 'annotations={"cell.idmap.rootfs":"on"}'
+	idm_run idm-on 'ls -ln /bin/busybox >/shared/ls'
+	assert_eq "0 0" "$(awk '{ print $3, $4 }' "$SHARED/ls")" "owner inside with idmapping on"
+}
+
+test_idm_bind_idmap_option() {
+	idm_bundle
+	mkdir -m 0755 "$T/data" "$T/raw"
+	echo hi >"$T/data/f"
+	add_mount /data bind "$T/data" '["rbind","rw","idmap"]'
+	add_mount /raw bind "$T/raw" '["rbind","rw"]'
+	idm_run idm-bind 'stat -c %u:%g /data /data/f /raw >/shared/owners
+touch /data/new; cat /proc/self/mountinfo >/shared/mountinfo; touch /raw/x 2>/shared/raw.err || echo refused >/shared/raw'
+	assert_eq "0:0 0:0 65534:65534" "$(tr '\n' ' ' <"$SHARED/owners" | sed 's/ $//')" "owners inside (idmapped, idmapped, plain)"
+	assert_eq 0:0 "$(stat -c %u:%g "$T/data/new")" "host owner of a file made through the idmapped bind"
+	assert_match "$(mnt_opts "$SHARED/mountinfo" /data)" "idmapped" "/data mount options"
+	assert_eq refused "$(cat "$SHARED/raw")" "root of the container may not write a plain bind of a host root dir"
+}
+
+# mounts[].uidMappings/gidMappings: on-disk containerID shows as hostID
+# (runc's reading): a directory owned by 1000 on disk, mapped 1000 ->
+# 100000, is owned by the container's root.
+test_idm_bind_own_maps() {
+	idm_bundle
+	mkdir -m 0755 "$T/own"
+	chown 1000:1000 "$T/own"
+	cfg 'mounts+={"destination":"/own","type":"bind","source":"'"$T/own"'","options":["bind"],"uidMappings":[{"containerID":1000,"hostID":100000,"size":1}],"gidMappings":[{"containerID":1000,"hostID":100000,"size":1}]}'
+	idm_run idm-own 'stat -c %u:%g /own >/shared/owner; touch /own/f'
+	assert_eq 0:0 "$(cat "$SHARED/owner")" "owner inside"
+	assert_eq 1000:1000 "$(stat -c %u:%g "$T/own/f")" "host owner of a file made through the mapped bind"
+}
+
+# idmap maps the top mount of an rbind only, ridmap every mount below.
+test_idm_ridmap() {
+	idm_bundle
+	mkdir -p "$T/tree/sub"
+	mount -t tmpfs -o mode=0755 none "$T/tree/sub"
+	add_mount /one bind "$T/tree" '["rbind","idmap"]'
+	add_mount /all bind "$T/tree" '["rbind","ridmap"]'
+	idm_run idm-r 'stat -c %u /one /one/sub /all /all/sub >/shared/owners'
+	assert_eq "0 65534 0 0" "$(tr '\n' ' ' <"$SHARED/owners" | sed 's/ $//')" "owners inside (idmap top, its submount; ridmap top, its submount)"
+	umount "$T/tree/sub"
+}
+
+test_idm_errors() {
+	local before
+	idm_bundle
+	add_mount /t tmpfs tmpfs '["idmap"]'
+	cfg_args true
+	ctr_run idm-e1
+	assert_rc 1 "idmap on a tmpfs"
+	assert_contains "$ERR" "mounts[" "error names the mount"
+	assert_contains "$ERR" "must be bind mounts" "error"
+	cfg 'mounts-={"destination":"/t"}'
+	cfg 'annotations={"cell.idmap.rootfs":"sometimes"}'
+	ctr_run idm-e2
+	assert_rc 1 "bad annotation"
+	assert_contains "$ERR" "annotations.cell.idmap.rootfs: \`sometimes\`" "error"
+	make_bundle "$T/b2"
+	B=$T/b2
+	add_mount /d bind "$T" '["rbind","idmap"]'
+	cfg_args true
+	ctr_run idm-e3
+	assert_rc 1 "idmap without a user namespace"
+	assert_contains "$ERR" "needs a user namespace" "error"
+}
+
+# ramfs cannot be idmapped (no FS_ALLOW_IDMAP): a bind of one with idmap,
+# and a rootfs on one, fail with the error naming the mount and the
+# fallback; nothing is left behind.
+test_idm_unsupported_fs() {
+	local BEFORE
+	idm_bundle
+	mkdir "$T/ram"
+	mount -t ramfs none "$T/ram"
+	add_mount /ram bind "$T/ram" '["rbind","idmap"]'
+	cfg_args true
+	BEFORE=$(mounts_snapshot)
+	ctr_run idm-ram
+	expect_clean_failure idm-ram "mounts\[[0-9]+\]: \`$T/ram\` cannot be mounted idmapped on ramfs; drop the idmap and shift the owners of the source once with \`cell chown-rootfs $T/ram --map-from 100000 --map-size 65536\`: Invalid argument"
+	cfg 'mounts-={"destination":"/ram"}'
+	cp -a "$B/rootfs/." "$T/ram/"
+	cfg "root.path=\"$T/ram\""
+	ctr_run idm-ramroot
+	expect_clean_failure idm-ramroot "root.path: \`$T/ram\` cannot be mounted idmapped on ramfs; shift its owners once with \`cell chown-rootfs BUNDLE\`"
+	umount "$T/ram"
+}
+
+test_idm_features() {
+	assert_ok "$CELL" features
+	assert_eq "True True True" "$(printf '%s' "$OUT" | python3 -c 'import json, sys; d = json.load(sys.stdin)
+print(d["linux"]["mountExtensions"]["idmap"]["enabled"], "idmap" in d["mountOptions"], "ridmap" in d["mountOptions"])')" "features: idmap"
+}
