@@ -608,7 +608,7 @@ static void features_doc(void)
 	CHECK(arr_len(&d, 0, "hooks") == 6);
 	for (n = 0; oci_mount_option_name(n); n++)
 		;
-	CHECK(n == 44 && arr_len(&d, 0, "mountOptions") == n - 2); /* no idmap, ridmap yet */
+	CHECK(n == 44 && arr_len(&d, 0, "mountOptions") == n); /* idmap, ridmap included */
 	lx = json_obj_get(&d, 0, "linux");
 	CHECK(lx && arr_len(&d, lx, "namespaces") == 8 && arr_len(&d, lx, "capabilities") == 41);
 	v = json_obj_get(&d, json_obj_get(&d, lx, "cgroup"), "v2");
@@ -620,7 +620,7 @@ static void features_doc(void)
 	CHECK(arr_len(&d, json_obj_get(&d, lx, "seccomp"), "operators") == 7);
 	CHECK(arr_len(&d, json_obj_get(&d, lx, "seccomp"), "knownFlags") == 4);
 	v = json_obj_get(&d, json_obj_get(&d, lx, "mountExtensions"), "idmap");
-	CHECK(v && d.toks[json_obj_get(&d, v, "enabled")].type == JSON_FALSE);
+	CHECK(v && d.toks[json_obj_get(&d, v, "enabled")].type == JSON_TRUE);
 	v = json_obj_get(&d, json_obj_get(&d, 0, "annotations"), "io.github.cell.version");
 	CHECK(v && d.toks[v].type == JSON_STRING);
 	json_doc_free(&d);
