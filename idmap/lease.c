@@ -11,6 +11,7 @@
  * stale and reclaimed by the next allocation; so a crash of cell between
  * the two writes loses nothing. */
 #include "idmap.h"
+#include "idmount.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -96,7 +97,8 @@ int idmap_validate_auto(const struct oci_config *cfg, struct cell_err *e)
 	for (size_t i = 0; i < cfg->n_annotations; i++) {
 		const char *k = cfg->annotations[i].key;
 
-		if (strncmp(k, PREFIX, strlen(PREFIX)) == 0 && strcmp(k, IDMAP_AUTO_KEY) != 0)
+		if (strncmp(k, PREFIX, strlen(PREFIX)) == 0 && strcmp(k, IDMAP_AUTO_KEY) != 0 &&
+		    strcmp(k, IDMOUNT_ROOTFS_ANNOTATION) != 0)
 			return cell_err_set(e, EINVAL, "config.json: annotations[%s]: unknown id map setting", k);
 	}
 	if (v == NULL)

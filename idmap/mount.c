@@ -44,8 +44,8 @@ int idmount_rootfs_mode(const struct oci_config *cfg, enum idmount_mode *mode, s
 		*mode = IDMOUNT_OFF;
 	else
 		return cell_err_set(e, EINVAL,
-				    "config.json: annotations." IDMOUNT_ROOTFS_ANNOTATION
-				    ": `%s`: expected auto, on or off", v);
+				    "config.json: annotations[" IDMOUNT_ROOTFS_ANNOTATION
+				    "]: `%s`: expected auto, on or off", v);
 	return 0;
 }
 
@@ -95,8 +95,8 @@ int idmount_plan(const struct oci_config *cfg, const char *rootfs, bool userns,
 			return -1;
 	if (mode == IDMOUNT_ON && !userns)
 		return cell_err_set(e, EINVAL,
-				    "config.json: annotations." IDMOUNT_ROOTFS_ANNOTATION
-				    ": an idmapped rootfs needs a user namespace (linux.namespaces)");
+				    "config.json: annotations[" IDMOUNT_ROOTFS_ANNOTATION
+				    "]: an idmapped rootfs needs a user namespace (linux.namespaces)");
 	root = mode == IDMOUNT_ON;
 	if (mode == IDMOUNT_AUTO && userns) {
 		if (stat(rootfs, &st) < 0)

@@ -115,7 +115,7 @@ test_idm_errors() {
 	cfg 'annotations={"cell.idmap.rootfs":"sometimes"}'
 	ctr_run idm-e2
 	assert_rc 1 "bad annotation"
-	assert_contains "$ERR" "annotations.cell.idmap.rootfs: \`sometimes\`" "error"
+	assert_contains "$ERR" "annotations[cell.idmap.rootfs]: \`sometimes\`" "error"
 	make_bundle "$T/b2"
 	B=$T/b2
 	add_mount /d bind "$T" '["rbind","idmap"]'

@@ -71,7 +71,7 @@ static void rootfs_mode(void)
 	CHECK(mode_of("off", &m) == 0 && m == IDMOUNT_OFF);
 	CHECK(mode_of("false", &m) == 0 && m == IDMOUNT_OFF);
 	CHECK(mode_of("yes", &m) < 0);
-	CHECK_STR(e.msg, "config.json: annotations.cell.idmap.rootfs: `yes`: expected auto, on or off");
+	CHECK_STR(e.msg, "config.json: annotations[cell.idmap.rootfs]: `yes`: expected auto, on or off");
 }
 
 static void rootfs_auto(void)
@@ -116,7 +116,7 @@ static void plan(void)
 		      false, &p) < 0);
 	CHECK_STR(e.msg, "config.json: mounts[0]: an idmapped mount needs a user namespace (linux.namespaces)");
 	CHECK(plan_of(HEAD "\"annotations\":{\"cell.idmap.rootfs\":\"on\"}}", false, &p) < 0);
-	CHECK_STR(e.msg, "config.json: annotations.cell.idmap.rootfs: an idmapped rootfs needs a user namespace (linux.namespaces)");
+	CHECK_STR(e.msg, "config.json: annotations[cell.idmap.rootfs]: an idmapped rootfs needs a user namespace (linux.namespaces)");
 	/* No user namespace, no idmap: nothing planned. */
 	CHECK(plan_of(HEAD "\"mounts\":[{\"destination\":\"/t\",\"source\":\"/tmp\",\"options\":[\"bind\"]}]}",
 		      false, &p) == 0);
