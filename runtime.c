@@ -44,7 +44,8 @@ static void usage(FILE *out)
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fputs("\nGlobal options:\n"
-	      "  --root DIR          state directory (default /run/cell)\n"
+	      "  --root DIR          state directory (default /run/cell; not root:\n"
+	      "                      $XDG_RUNTIME_DIR/cell)\n"
 	      "  --log FILE          log file (default: standard error)\n"
 	      "  --log-format FMT    text or json\n"
 	      "  --debug             log debug messages\n"

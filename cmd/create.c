@@ -165,8 +165,12 @@ static int make_cgroups(struct cell_ctx *g, const struct create_opts *o, struct 
 	if (cgroup_create(&cr->cg, &l->resources, e) < 0) {
 		if (!cgroups_optional(e->errnum))
 			return -1;
-		log_warn("no cgroups for `%s`%s (%s): an unprivileged user needs a delegated cgroup",
-			 o->id, l->resources.present ? ", linux.resources skipped" : "", e->msg);
+		/* Only lost limits are worth a warning on every run. */
+		if (l->resources.present)
+			log_warn("no cgroups for `%s`, linux.resources skipped (%s): an unprivileged "
+				 "user needs a delegated cgroup", o->id, e->msg);
+		else
+			log_debug("no cgroups for `%s` (%s)", o->id, e->msg);
 		return 0;
 	}
 	cr->has_cg = true;

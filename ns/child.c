@@ -88,7 +88,8 @@ static int child_process(struct ns_child_args *a, char *exe, size_t cap, struct 
 
 	if (ns_set_hostname(cfg, e) < 0 || ns_apply_rlimits(p, e) < 0)
 		return -1;
-	if (ns_set_user_caps_held(p, (a->new_flags & CLONE_NEWUSER) != 0,
+	/* A joined user namespace may have setgroups denied too (rootless). */
+	if (ns_set_user_caps_held(p, cfg->linux_.ns[OCI_NS_USER].present,
 				  seccomp_needs_admin(a->seccomp, p), e) < 0)
 		return -1;
 	if (ns_guard_chdir(p->cwd, e) < 0)

@@ -178,3 +178,38 @@ test_rootless_host_net() {
 	assert_eq "$(ls /sys/class/net | grep -c .)" "$(printf '%s\n' "$OUT" | tail -n 1)" "the host's links"
 	drop_test_users
 }
+
+# ns:PATH without privileges: the namespaces of the user's own container
+# (its user namespace with them, as a pod does); a network namespace of
+# root's is refused by the kernel, and the error says which.
+test_rootless_join_ns() {
+	local pid
+	rl_setup
+	rl_spec
+	cfg_args sleep 600
+	assert_ok urt run -d -b "$B" rl-a
+	pid=$(as_user "$T/cell" state rl-a | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+	cfg --del linux.uidMappings --del linux.gidMappings
+	ns_add user "/proc/$pid/ns/user"
+	ns_add network "/proc/$pid/ns/net"
+	cfg_sh 'readlink /proc/self/ns/net; cat /proc/self/uid_map'
+	assert_ok urt run -b "$B" rl-b
+	assert_match "$OUT" "^$(readlink "/proc/$pid/ns/net")
+ *0 +$UUID +1$" "joined netns and the user namespace's map"
+	make_netns >"$T/netns.name"
+	ns_add network "/run/netns/$(cat "$T/netns.name")"
+	assert_fail urt run -b "$B" rl-c
+	assert_eq "cell: join network namespace (linux.namespaces): Operation not permitted" "$ERR" "error"
+	assert_ok urt delete --force rl-a
+	drop_test_users
+}
+
+# No resources asked for: no cgroups, and nothing said about it.
+test_rootless_quiet_without_resources() {
+	rl_setup
+	rl_spec
+	cfg_args true
+	assert_ok urt run -b "$B" rl-q
+	assert_eq "" "$ERR" "stderr"
+	drop_test_users
+}
