@@ -157,3 +157,51 @@ test_console_failed_create() {
 	assert_contains "$ERR" "has no console"
 	assert_ok rt delete --force c6
 }
+
+test_console_ring_keeps_latest_64k() {
+	con_bundle
+	share_dir
+	# About 190 KiB before anyone attaches: only the latest 64 KiB stay.
+	cfg_sh 'i=0; while [ $i -lt 12000 ]; do echo "line-$i-padding"; i=$((i+1)); done; echo end-of-burst; touch /shared/burst; sleep 100'
+	ctr_detach c7
+	wait_for 10 test -e "$SHARED/burst" || fail "the container did not write its burst"
+	attach c7 -e 'end-of-burst' -p 0.3 -s '\x01q' -e 'rc='
+	assert_contains "$OUT" "line-11999-padding" "the latest line replayed"
+	assert_contains "$OUT" "rc=0"
+	case $OUT in *line-0-padding*) fail "the oldest output should have been overwritten" ;; esac
+	# At most the ring (64 KiB, the pty made each \n \r\n: 19-20 bytes a line)
+	# comes back, whole lines in order up to the last.
+	local first n
+	first=$(printf '%s\n' "$OUT" | awk -F- '/^line-[0-9]+-padding$/ { print $2; exit }')
+	n=$(printf '%s\n' "$OUT" | awk '/^line-[0-9]+-padding$/ { n++ } END { print n + 0 }')
+	note "replayed from line $first, $n whole lines"
+	{ [ "$n" -gt 3200 ] && [ "$n" -le 3500 ]; } || fail "$n lines replayed: not about 64 KiB"
+	assert_eq "$((11999 - n + 1))" "$first" "first whole line"
+	assert_ok rt delete --force c7
+}
+
+test_console_attached_output_not_lost() {
+	con_bundle
+	# While a client is attached nothing is dropped: the container waits.
+	cfg_sh 'read x; seq 1 40000; echo done-seq; sleep 100'
+	ctr_detach c8
+	attach c8 -s 'go\r' -e 'done-seq' -s '\x01q' -e 'rc='
+	local got
+	got=$(printf '%s\n' "$OUT" | grep -E '^[0-9]+$' | awk 'BEGIN { n = 0; ok = 1 } { n++; if ($1 != n) ok = 0 } END { print n, ok }')
+	assert_eq "40000 1" "$got" "lines received, in order"
+	assert_ok rt delete --force c8
+}
+
+test_console_signal_restores_terminal() {
+	con_bundle
+	cfg_sh 'echo ready; sleep 100'
+	ctr_detach c9
+	# SIGTERM to `cell console` while attached: the terminal comes back.
+	con_drive -e 'ready' -e 'rc=' -- sh -c 'stty -g >"$0/before"
+		sh -c "(sleep 1; kill -TERM \$\$) </dev/null & exec \"\$0\" --root \"\$1\" console \"\$2\"" "$1" "$2" "$3"
+		echo "rc=$?"; stty -g >"$0/after"' "$T" "$CELL" "$ROOT" c9
+	assert_contains "$OUT" "rc=0"
+	assert_eq "$(cat "$T/before")" "$(cat "$T/after")" "terminal settings after SIGTERM"
+	assert_eq running "$(ctr_status c9)"
+	assert_ok rt delete --force c9
+}
