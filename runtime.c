@@ -20,6 +20,8 @@ static const struct {
 	{ "create", cmd_create, "create a container from a bundle (waits for start)" },
 	{ "start", cmd_start, "start the program of a created container" },
 	{ "run", cmd_run, "create and start a container" },
+	{ "exec", cmd_exec, "run one more process in a running container" },
+	{ "attach", cmd_attach, "a shell (or COMMAND) with a terminal in a running container" },
 	{ "state", cmd_state, "print the OCI state of a container" },
 	{ "list", cmd_list, "list containers" },
 	{ "info", cmd_info, "show a container: state, resource use, addresses, link traffic" },
@@ -78,7 +80,8 @@ static void ensure_stdio(void)
  * from a sealed copy of the binary (CVE-2019-5736, ns/guard.h). */
 static bool enters_container(const char *cmd)
 {
-	return strcmp(cmd, "create") == 0 || strcmp(cmd, "run") == 0 || strcmp(cmd, "exec") == 0;
+	return strcmp(cmd, "create") == 0 || strcmp(cmd, "run") == 0 || strcmp(cmd, "exec") == 0 ||
+	       strcmp(cmd, "attach") == 0;
 }
 
 struct globals {

@@ -661,6 +661,27 @@ struct oci_config *oci_config_parse(const char *buf, size_t len, const char *nam
 	return c;
 }
 
+/* `exec --process FILE`: a process object alone, in a config whose
+ * other members stay empty (has_process is set). */
+static int decode_process_doc(struct oci_ctx *x, void *obj)
+{
+	x->c = obj;
+	if (x->d->toks[0].type != JSON_OBJECT)
+		return oci_ferr(x, "must be a JSON object");
+	return oci_parse_process(x, 0, obj);
+}
+
+struct oci_config *oci_process_parse(const char *buf, size_t len, const char *name,
+				     struct cell_err *e)
+{
+	struct oci_arena *a;
+	struct oci_config *c = parse_doc(buf, len, name, sizeof *c, decode_process_doc, &a, e);
+
+	if (c)
+		c->arena = a;
+	return c;
+}
+
 /* A resources document carries its arena just after the struct. */
 struct resources_doc {
 	struct oci_resources r;

@@ -260,6 +260,11 @@ struct oci_config *oci_config_load(int bundle_dirfd, struct cell_err *e);
 struct oci_config *oci_config_parse(const char *buf, size_t len, const char *name,
 				    struct cell_err *e);
 
+/* A process.json (`exec --process`): only `process` is filled; errors
+ * name the file and the field relative to the process object. */
+struct oci_config *oci_process_parse(const char *buf, size_t len, const char *name,
+				     struct cell_err *e);
+
 void oci_config_free(struct oci_config *c);
 
 /* Capability name ("CAP_SYS_ADMIN", case-insensitive, prefix optional)

@@ -1,0 +1,307 @@
+# shellcheck shell=bash disable=SC2016 # sh -c scripts are single-quoted on purpose
+# `cell exec` and `cell attach`: a process that joins a running container
+# (namespaces, cgroups, capabilities, rlimits, seccomp), its exit code,
+# --process, --detach, terminals, and the defences of ns/guard.h in it.
+# Containers are named ex-*.
+
+# exec_target [ID]: a running container (default ex-t) of $B that sleeps.
+exec_target() {
+	local id=${1:-ex-t}
+	cfg_args sleep 600
+	ctr_detach "$id"
+	wait_status "$id" running
+}
+
+# ex ARGS...: `cell exec`; RC, OUT, ERR.
+ex() {
+	try rt exec "$@"
+}
+
+test_exec_sees_the_container() {
+	make_bundle
+	cfg 'hostname="exec-host"'
+	add_mount /mnt/t tmpfs tmpfs '["size=1m"]'
+	exec_target
+	local pid
+	pid=$(ctr_pid ex-t)
+	ex ex-t hostname
+	assert_rc 0
+	assert_eq exec-host "$OUT" "hostname seen by exec"
+	# The pid namespace: the init is pid 1, exec's own ps sees only the container.
+	ex ex-t ps -o pid,args
+	assert_rc 0
+	note "$OUT"
+	assert_eq "PID COMMAND|1 sleep 600|ps -o pid,args" \
+		"$(printf '%s\n' "$OUT" | sed -E '3s/^ *[0-9]+ //' | sed -E 's/^ +//; s/ +/ /' | paste -sd'|')" \
+		"ps inside: the init as pid 1 and ps itself, nothing else"
+	# Mounts: the container's tmpfs is there, the host's root is not.
+	ex ex-t sh -c 'grep " /mnt/t " /proc/self/mountinfo | wc -l; ls /'
+	assert_rc 0
+	assert_eq 1 "$(printf '%s\n' "$OUT" | sed -n 1p)" "the container's tmpfs at /mnt/t"
+	assert_eq "$(ls "$B/rootfs" | xargs)" "$(printf '%s\n' "$OUT" | sed 1d | xargs)" "ls / inside"
+	# Every namespace is the init's.
+	local n link
+	for n in pid net ipc uts mnt cgroup user time; do
+		[ -e "/proc/$pid/ns/$n" ] || continue
+		link=$(readlink "/proc/$pid/ns/$n")
+		ex ex-t readlink "/proc/self/ns/$n"
+		assert_rc 0
+		assert_eq "$link" "$OUT" "$n namespace of the exec'd process"
+	done
+	# The cgroup: the same lines as the init's, seen from inside and out.
+	ex ex-t sh -c 'cat /proc/self/cgroup; echo ==; cat /proc/1/cgroup'
+	assert_rc 0
+	assert_eq "$(printf '%s\n' "$OUT" | sed '/^==$/,$d')" "$(printf '%s\n' "$OUT" | sed '1,/^==$/d')" \
+		"/proc/self/cgroup of exec vs the init's"
+	ex -d --pid-file "$T/p" ex-t sleep 30
+	assert_rc 0
+	assert_eq "$(sed 's/^[0-9]*:[^:]*://' "/proc/$pid/cgroup")" \
+		"$(sed 's/^[0-9]*:[^:]*://' "/proc/$(cat "$T/p")/cgroup")" "cgroups seen from the host"
+	# Capabilities: the container's sets.
+	ex ex-t sh -c 'grep -E "^Cap(Inh|Prm|Eff|Bnd|Amb):" /proc/self/status'
+	assert_rc 0
+	assert_eq "$(grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb):' "/proc/$pid/status")" "$OUT" "capabilities of exec vs the init"
+	rt delete -f ex-t
+}
+
+test_exec_exit_code_and_io() {
+	make_bundle
+	exec_target
+	ex ex-t sh -c 'echo out; echo err >&2; exit 7'
+	assert_rc 7
+	assert_eq out "$OUT" "stdout"
+	assert_eq err "$ERR" "stderr"
+	ex ex-t sh -c 'kill -TERM $$'
+	assert_rc 143 "killed by SIGTERM: 128+15"
+	try sh -c 'echo typed | "$0" --root "$1" exec ex-t cat' "$CELL" "$ROOT"
+	assert_rc 0
+	assert_eq typed "$OUT" "stdin reaches the process"
+	# The words podman maps to 127 and 126.
+	ex ex-t /nonexistent
+	assert_rc 1
+	assert_contains "$ERR" "no such file or directory"
+	assert_one_line "$ERR"
+	ex ex-t nosuchcmd
+	assert_contains "$ERR" "executable file not found"
+	ex ex-t /etc/passwd
+	assert_contains "$ERR" "permission denied"
+	ex ex-t
+	assert_contains "$ERR" "no command"
+	ex nosuch true
+	assert_contains "$ERR" "does not exist"
+	assert_one_line "$ERR"
+	rt delete -f ex-t
+}
+
+test_exec_flags_env_cwd_user_caps() {
+	make_bundle
+	exec_target
+	ex --env FOO=bar -e PATH=/bin --cwd /tmp --user 1000:2000 ex-t sh -c 'echo "$FOO $PATH $(pwd) $(id -u) $(id -g)"'
+	assert_rc 0
+	assert_eq "bar /bin /tmp 1000 2000" "$OUT" "env, cwd, user"
+	# The --opt=value form (podman's).
+	ex --env=FOO=baz --cwd=/home --user=1000 ex-t sh -c 'echo "$FOO $(pwd) $(id -u)"'
+	assert_rc 0
+	assert_eq "baz /home 1000" "$OUT" "--opt=value flags"
+	ex -g 3000 --user 1000:1000 ex-t id -G
+	assert_eq "1000 3000" "$OUT" "additional gids"
+	ex --cap CAP_SYS_ADMIN ex-t sh -c 'grep CapEff /proc/self/status'
+	local eff
+	eff=$(echo "$OUT" | awk '{print $2}')
+	[ $((0x$eff & (1 << 21))) != 0 ] || fail "CAP_SYS_ADMIN not effective with --cap ($OUT)"
+	ex --no-new-privs ex-t sh -c 'grep NoNewPrivs /proc/self/status'
+	assert_eq "NoNewPrivs:	1" "$OUT" "--no-new-privs"
+	cfg process.noNewPrivileges=false
+	exec_target ex-t2
+	ex ex-t2 sh -c 'grep NoNewPrivs /proc/self/status'
+	assert_eq "NoNewPrivs:	0" "$OUT" "no_new_privs of the config (false)"
+	rt delete -f ex-t2
+	ex --user nobody ex-t true
+	assert_contains "$ERR" "--user"
+	rt delete -f ex-t
+}
+
+test_exec_rlimits_of_the_container() {
+	make_bundle
+	cfg 'process.rlimits=[{"type":"RLIMIT_NOFILE","soft":123,"hard":456}]'
+	exec_target
+	ex ex-t sh -c 'ulimit -n; ulimit -Hn'
+	assert_rc 0
+	assert_eq "123
+456" "$OUT" "RLIMIT_NOFILE of exec"
+	rt delete -f ex-t
+}
+
+test_exec_process_json() {
+	make_bundle
+	exec_target
+	cat >"$T/process.json" <<-'EOF'
+		{"args": ["sh", "-c", "echo \"$A $(pwd) $(id -u):$(id -g) $(id -G)\"; exit 3"],
+		 "env": ["A=from-json", "PATH=/bin:/usr/bin"],
+		 "cwd": "/home/user",
+		 "user": {"uid": 1000, "gid": 1000, "additionalGids": [2000]},
+		 "terminal": false}
+	EOF
+	ex --process "$T/process.json" ex-t
+	assert_rc 3
+	assert_eq "from-json /home/user 1000:1000 1000 2000" "$OUT" "args, env, cwd, user of process.json"
+	ex -p "$T/process.json" --cwd / ex-t
+	assert_contains "$OUT" "from-json / " "a flag over process.json"
+	echo '{"args": [1]}' >"$T/bad.json"
+	ex --process "$T/bad.json" ex-t
+	assert_ne 0 "$RC"
+	assert_contains "$ERR" "bad.json: args[0]"
+	assert_one_line "$ERR"
+	ex --process "$T/none.json" ex-t
+	assert_contains "$ERR" "none.json"
+	rt delete -f ex-t
+}
+
+test_exec_user_namespace() {
+	make_bundle
+	userns_map
+	exec_target
+	local pid
+	pid=$(ctr_pid ex-t)
+	ex ex-t sh -c 'cat /proc/self/uid_map; id -u; stat -c %u /proc/$$; readlink /proc/self/ns/user'
+	assert_rc 0
+	note "$OUT"
+	assert_match "$OUT" '^ *0 +100000 +65536' "uid map seen by exec"
+	assert_eq 0 "$(echo "$OUT" | sed -n 2p)" "uid inside"
+	assert_eq 0 "$(echo "$OUT" | sed -n 3p)" "owner of its /proc/PID"
+	assert_eq "$(readlink "/proc/$pid/ns/user")" "$(echo "$OUT" | sed -n 4p)" "user namespace"
+	ex -d --pid-file "$T/p" ex-t sleep 30
+	assert_rc 0
+	assert_eq "100000" "$(proc_status "$(cat "$T/p")" Uid | awk '{print $1}')" "host uid of the exec'd process"
+	ex -u 1000 ex-t id -u
+	assert_eq 1000 "$OUT" "user 1000 inside"
+	rt delete -f ex-t
+}
+
+# A subreaper (as conmon and containerd's shim are) runs exec --detach:
+# the process becomes its child directly, nothing of cell stays.
+test_exec_detach_pid_file() {
+	make_bundle
+	exec_target
+	python3 - "$CELL" "$ROOT" "$T" <<-'PY' >"$T/sub.out" 2>&1 || fail "subreaper: $(cat "$T/sub.out")"
+		import ctypes, os, subprocess, sys, time
+		cell, root, t = sys.argv[1:4]
+		ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+		r = subprocess.run([cell, "--root", root, "exec", "--detach", "--pid-file", t + "/x.pid",
+		                    "ex-t", "sh", "-c", "sleep 0.5; exit 9"], stdin=subprocess.DEVNULL)
+		assert r.returncode == 0, r.returncode
+		pid = int(open(t + "/x.pid").read())
+		st = dict(l.split(":\t", 1) for l in open("/proc/%d/status" % pid).read().splitlines() if ":\t" in l)
+		print("ppid-is-me", int(st["PPid"]) == os.getpid())
+		print("name", st["Name"].strip())
+		def ppid(p):
+		    try:
+		        return open("/proc/%s/stat" % p).read().rsplit(") ", 1)[1].split()[1]
+		    except OSError:
+		        return None
+		kids = [p for p in os.listdir("/proc") if p.isdigit() and p != str(pid) and ppid(p) == str(os.getpid())]
+		print("other-children", len(kids))
+		_, status = os.waitpid(pid, 0)
+		print("exit", os.waitstatus_to_exitcode(status))
+	PY
+	note "$(cat "$T/sub.out")"
+	assert_eq "ppid-is-me True
+name sh
+other-children 0
+exit 9" "$(cat "$T/sub.out")" "the exec'd process under a subreaper"
+	# Without a subreaper: alive, in the container, pid file complete.
+	ex --detach --pid-file "$T/p2" ex-t sleep 20
+	assert_rc 0
+	local p
+	p=$(cat "$T/p2")
+	assert_match "$p" '^[0-9]+$' "pid file"
+	pid_alive "$p" || fail "exec'd process $p is not alive"
+	assert_eq "$(readlink "/proc/$(ctr_pid ex-t)/ns/pid")" "$(readlink "/proc/$p/ns/pid")" "pid namespace"
+	assert_eq "" "$(ls "$T" | grep '^p2.' || true)" "temporary pid files left"
+	rt delete -f ex-t
+}
+
+test_exec_refused_for_stopped_and_paused() {
+	make_bundle
+	cfg_args true
+	ctr_detach ex-s
+	wait_status ex-s stopped
+	ex ex-s true
+	assert_ne 0 "$RC" "exec into a stopped container"
+	assert_contains "$ERR" "stopped"
+	assert_one_line "$ERR"
+	rt delete ex-s
+	exec_target ex-p
+	rt pause ex-p
+	ex ex-p true
+	assert_ne 0 "$RC" "exec into a paused container"
+	assert_contains "$ERR" "paused"
+	assert_one_line "$ERR"
+	rt resume ex-p
+	ex ex-p true
+	assert_rc 0
+	rt delete -f ex-p
+}
+
+test_exec_no_host_fds_and_cwd_magic_links() {
+	make_bundle
+	exec_target
+	ex ex-t ls /proc/self/fd 7</etc/hostname 9<"$T"
+	assert_rc 0
+	assert_eq "0 1 2 3" "$(echo "$OUT" | xargs)" "fds of the exec'd process"
+	echo three >"$T/f3"
+	ex --preserve-fds 1 ex-t sh -c 'ls /proc/self/fd | xargs; cat <&3' 3<"$T/f3" 7</etc/hostname
+	assert_rc 0
+	assert_eq "0 1 2 3 4
+three" "$OUT" "fds with --preserve-fds 1"
+	# A --preserve-fds fd the caller did not open is no host fd of cell's.
+	ex --preserve-fds 3 ex-t sh -c 'for f in 3 4 5; do readlink /proc/self/fd/$f; done' 3<"$T/f3"
+	assert_rc 0
+	assert_eq "$T/f3
+/dev/null
+/dev/null" "$OUT" "fds 3-5 with only 3 open"
+	local cwd
+	for cwd in /proc/self/fd/0 /proc/self/fd/3 /proc/self/fd/5 /proc/1/cwd /proc/self/cwd /proc/self/root/..; do
+		ex --cwd "$cwd" ex-t pwd 5<"$T"
+		assert_ne 0 "$RC" "exec with cwd $cwd"
+		assert_contains "$ERR" "process.cwd: "
+		assert_one_line "$ERR"
+	done
+	ex --cwd /proc/self/fd/0 ex-t pwd
+	assert_match "$ERR" 'process.cwd: `/proc/self/fd/0`: .*magic link' "error for an open fd"
+	rt delete -f ex-t
+}
+
+# CVE-2019-5736 through exec: a process of the container watches for a
+# cell process (the exec'd one before its execve, in the container's pid
+# namespace) and tries its /proc/PID/exe for writing.
+test_exec_cannot_overwrite_runtime() {
+	copy_runtime() {
+		cp "$CELL" "$T/cell-copy"
+		chmod 0755 "$T/cell-copy"
+		CELL="$T/cell-copy"
+	}
+	copy_runtime
+	local sum
+	sum=$(sha256sum <"$CELL")
+	make_bundle
+	cfg_sh 'while :; do
+	for d in /proc/[0-9]*; do
+		[ "$d" = /proc/1 ] && continue
+		[ "$d" = "/proc/$$" ] && continue
+		if (exec 3</$d/exe) 2>/dev/null; then echo "opened $(readlink $d/exe)" >>/tmp/log; fi
+		if (echo pwned >>$d/exe) 2>/dev/null; then echo "wrote $d" >>/tmp/log; fi
+	done
+done'
+	ctr_detach ex-v
+	wait_status ex-v running
+	local i
+	for i in $(seq 20); do
+		rt exec ex-v true || fail "exec $i"
+	done
+	rt exec ex-v sh -c 'cat /tmp/log 2>/dev/null; true' >"$T/log"
+	note "attacker's log: $(sort "$T/log" | uniq -c | head)"
+	assert_eq "$sum" "$(sha256sum <"$CELL")" "checksum of the runtime binary"
+	assert_not_contains "$(cat "$T/log")" "wrote" "write through /proc/PID/exe"
+	rt delete -f ex-v
+}
