@@ -44,7 +44,11 @@ int cmd_parse(const struct cmd_parser *p, int argc, char **argv, int *first_arg,
 
 int cmd_open_root(struct cell_ctx *g, bool create, struct cell_err *e)
 {
-	return state_root_open(g->root, create, e);
+	int fd = state_root_open(g->root, create, e);
+
+	if (fd < 0 && e->errnum == EACCES && geteuid() != 0 && strcmp(g->root, "/run/cell") == 0)
+		cell_err_wrap(e, "not root and no $XDG_RUNTIME_DIR: give --root DIR");
+	return fd;
 }
 
 int cmd_parse_int(const char *flag, const char *s, int min, int max, int *out, struct cell_err *e)

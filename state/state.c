@@ -26,8 +26,14 @@ const char *state_default_root(void)
 	if (geteuid() == 0)
 		return "/run/cell";
 	xdg = getenv("XDG_RUNTIME_DIR");
-	if (xdg == NULL || xdg[0] == '\0')
-		return "/run/cell";
+	if (xdg == NULL || xdg[0] == '\0') {
+		/* pam_systemd's directory, when the session did not say. */
+		snprintf(buf, sizeof buf, "/run/user/%u", (unsigned)geteuid());
+		if (access(buf, W_OK) != 0)
+			return "/run/cell";
+		snprintf(buf, sizeof buf, "/run/user/%u/cell", (unsigned)geteuid());
+		return buf;
+	}
 	snprintf(buf, sizeof buf, "%s/cell", xdg);
 	return buf;
 }

@@ -213,3 +213,16 @@ test_rootless_quiet_without_resources() {
 	assert_eq "" "$ERR" "stderr"
 	drop_test_users
 }
+
+# Without $XDG_RUNTIME_DIR (and no /run/user/UID) the error says what to do.
+test_rootless_no_runtime_dir() {
+	rl_setup
+	rl_spec
+	cfg_args true
+	[ ! -e "/run/user/$UUID" ] || skip "/run/user/$UUID exists"
+	try timeout -k 2 "${CMD_TIMEOUT:-20}" setpriv --reuid "$UUID" --regid "$UGID" --init-groups \
+		env -u XDG_RUNTIME_DIR "$T/cell" run -b "$B" rl-x
+	assert_ne 0 "$RC" "exit code"
+	assert_match "$ERR" "^cell: not root and no \\\$XDG_RUNTIME_DIR: give --root DIR: .*/run/cell.*Permission denied$" "error"
+	drop_test_users
+}
