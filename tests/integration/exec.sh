@@ -255,7 +255,7 @@ test_exec_no_host_fds_and_cwd_magic_links() {
 	assert_eq "0 1 2 3 4
 three" "$OUT" "fds with --preserve-fds 1"
 	# A --preserve-fds fd the caller did not open is no host fd of cell's.
-	ex --preserve-fds 3 ex-t sh -c 'for f in 3 4 5; do readlink /proc/self/fd/$f; done' 3<"$T/f3"
+	ex --preserve-fds 3 ex-t sh -c 'for f in 3 4 5; do readlink /proc/self/fd/$f; done' 3<"$T/f3" 4<&- 5<&-
 	assert_rc 0
 	assert_eq "$T/f3
 /dev/null
@@ -304,4 +304,108 @@ done'
 	assert_eq "$sum" "$(sha256sum <"$CELL")" "checksum of the runtime binary"
 	assert_not_contains "$(cat "$T/log")" "wrote" "write through /proc/PID/exe"
 	rt delete -f ex-v
+}
+
+# ---------------------------------------------------------------------
+# Terminals (tests/ptydrive.py plays the person, tests/consock.py the
+# --console-socket receiver, as in tty.sh).
+
+drive() { # STEP... -- CMD...: run CMD in a pty; RC, OUT
+	local rc=0
+	python3 "$TESTS_DIR/ptydrive.py" "$@" >"$T/drive.out" 2>"$T/drive.err" || rc=$?
+	RC=$rc
+	OUT=$(cat "$T/drive.out")
+	echo "+ ptydrive -> $RC: $(cat "$T/drive.err")" >&2
+}
+
+consock_start() { # STEP...: a receiver at $T/cs in the background
+	rm -f "$T/cs" "$T/cs.ready"
+	python3 "$TESTS_DIR/consock.py" "$T/cs" "$@" >"$T/cs.out" 2>"$T/cs.err" &
+	CS_PID=$!
+	wait_for 10 test -e "$T/cs.ready" || fail "console socket receiver did not start: $(cat "$T/cs.err")"
+}
+
+consock_wait() {
+	CS_RC=0
+	wait "$CS_PID" || CS_RC=$?
+	CS_OUT=$(cat "$T/cs.out")
+	note "receiver ($CS_RC): $CS_OUT $(cat "$T/cs.err")"
+}
+
+test_exec_tty_foreground() {
+	make_bundle
+	exec_target
+	drive -e '# ' -s 'echo out-$((6*7)); tty; stty size; echo done\r' -e 'done' -s 'exit 5\r' -- \
+		sh -c 'stty -g >"$0/before"; "$1" --root "$2" exec -t ex-t sh; echo "rc=$?"; stty -g >"$0/after"' \
+		"$T" "$CELL" "$ROOT"
+	note "$OUT"
+	assert_eq 0 "$RC" "ptydrive"
+	assert_contains "$OUT" "out-42" "the shell ran the typed command"
+	# The container's devpts (its init has no terminal: pty 0).
+	assert_match "$OUT" '^/dev/pts/0' "the shell's terminal"
+	assert_contains "$OUT" "rc=5" "exit code through exec -t"
+	assert_eq "$(cat "$T/before")" "$(cat "$T/after")" "the caller's terminal settings after exec -t"
+	rt delete -f ex-t
+}
+
+test_exec_tty_console_socket() {
+	make_bundle
+	exec_target
+	consock_start -e 'ready' -s 'hello\r' -e 'got=hello' --eof
+	ex -t -d --console-socket "$T/cs" --pid-file "$T/p" ex-t sh -c 'echo ready; read line; echo "got=$line"; tty; exit 4'
+	assert_rc 0
+	local pid
+	pid=$(cat "$T/p")
+	assert_eq 0 "$(ls -l "/proc/$pid/fd/" | grep -c ptmx || true)" "ptmx fds kept by the exec'd process"
+	consock_wait
+	assert_eq 0 "$CS_RC" "receiver"
+	assert_match "$CS_OUT" '^master: ptmx 0' "pty of the container's devpts"
+	assert_contains "$CS_OUT" "got=hello" "input written to the master reached the shell"
+	assert_contains "$CS_OUT" "/dev/pts/0" "tty of the exec'd shell"
+	# Misuse is refused before anything runs.
+	ex -t -d ex-t true
+	assert_contains "$ERR" "--console-socket"
+	ex --console-socket "$T/cs" ex-t true
+	assert_contains "$ERR" "--tty"
+	rt delete -f ex-t
+}
+
+test_exec_attach_shell() {
+	make_bundle
+	exec_target
+	drive -e '# ' -s 'echo "env=$HOME,$USER,$LOGNAME,$TERM"; tty; echo done\r' -e 'done' -s 'exit 3\r' -- \
+		env TERM=vt220 "$CELL" --root "$ROOT" attach ex-t
+	note "$OUT"
+	assert_eq 3 "$RC" "exit code of attach"
+	assert_contains "$OUT" "env=/root,root,root,vt220" "HOME, USER, LOGNAME, TERM"
+	assert_match "$OUT" '^/dev/pts/[0-9]+' "the shell's terminal"
+	drive -e '\$ ' -s 'echo "env=$HOME,$USER,$(id -u)"; exit\r' -- "$CELL" --root "$ROOT" attach -u 1000 ex-t
+	assert_eq 0 "$RC" "attach -u 1000"
+	assert_contains "$OUT" "env=/home/user,user,1000" "HOME and USER of uid 1000"
+	drive -- "$CELL" --root "$ROOT" attach ex-t sh -c 'echo cmd-ran; exit 6'
+	assert_eq 6 "$RC" "attach with a command"
+	assert_contains "$OUT" "cmd-ran"
+	rt delete -f ex-t
+}
+
+# ---------------------------------------------------------------------
+# seccomp: the container's filter holds for exec'd processes too.
+
+test_exec_seccomp_of_the_container() {
+	make_bundle
+	cfg 'linux.seccomp={"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}'
+	exec_target
+	ex ex-t sh -c 'mkdir /dev/shm/d 2>&1; echo "mkdir=$?"; grep Seccomp: /proc/self/status'
+	assert_contains "$OUT" "Operation not permitted"
+	assert_contains "$OUT" "mkdir=1"
+	assert_contains "$OUT" "Seccomp:	2" "seccomp mode of the exec'd process"
+	# no_new_privs false: the filter went in with CAP_SYS_ADMIN held, then it was dropped.
+	cfg process.noNewPrivileges=false
+	exec_target ex-t2
+	ex ex-t2 sh -c 'mkdir /dev/shm/d 2>&1; echo "mkdir=$?"; grep -E "^(CapEff|NoNewPrivs)" /proc/self/status'
+	assert_contains "$OUT" "mkdir=1"
+	assert_contains "$OUT" "NoNewPrivs:	0"
+	assert_eq "$(grep CapEff "/proc/$(ctr_pid ex-t2)/status")" "$(echo "$OUT" | grep CapEff)" "capabilities after the filter"
+	rt delete -f ex-t
+	rt delete -f ex-t2
 }
