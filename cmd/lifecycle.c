@@ -105,7 +105,7 @@ fail:
 static const char delete_usage[] =
 	"Usage: cell delete [-f|--force] ID\n"
 	"Remove a created or stopped container.\n"
-	"  -f, --force   kill it first if it runs\n";
+	"  -f, --force   kill it first if it runs; no such container is no error\n";
 
 int cmd_delete(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 {
@@ -125,6 +125,14 @@ int cmd_delete(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 		return r < 0 ? -1 : 0;
 	id = argv[first];
 	if (open_container(g, id, true, &o, e) < 0) {
+		/* Nothing to delete is done with --force, as runc: podman and
+		 * the containerd shim delete --force after a failed create and
+		 * again at cleanup, and show any error text to the user. */
+		if (force && o.dirfd < 0 && e->errnum == ENOENT) {
+			close_container(&o);
+			cell_err_clear(e);
+			return 0;
+		}
 		/* A state dir without a readable state (a crash mid-create)
 		 * can still go with --force. */
 		if (!force || o.dirfd < 0)

@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -194,6 +195,46 @@ static int drive_stages(struct ns_container *c, const struct ns_child_args *a, s
 	return 0;
 }
 
+/* The init died before `create` finished (EOF on the sync socket, no
+ * error of its own): say how. Clients show only this line, and an OOM kill
+ * at a memory limit below what the set-up needs would otherwise read
+ * "exited before created". */
+static void explain_early_exit(struct ns_container *c, struct cell_err *e)
+{
+	const struct oci_res_memory *mem = &c->cfg->linux_.resources.memory;
+	struct cgroup_stats st = { 0 };
+	char msg[CELL_ERR_MSG];
+	siginfo_t si;
+	int sig;
+
+	/* Its files are closed just before it becomes a zombie. */
+	for (int i = 0; i < 200; i++) {
+		memset(&si, 0, sizeof si);
+		if (waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) < 0)
+			return;
+		if (si.si_pid != 0)
+			break;
+		usleep(5000);
+	}
+	if (si.si_pid == 0)
+		return;
+	memcpy(msg, e->msg, sizeof msg);
+	if (si.si_code == CLD_EXITED) {
+		cell_err_set(e, e->errnum, "%s (exit status %d)", msg, si.si_status);
+		return;
+	}
+	sig = si.si_status;
+	if (c->cg != NULL)
+		cgroup_stats(c->cg, &st);
+	if (sig == SIGKILL && st.oom_kills > 0 && mem->limit.set)
+		cell_err_set(e, ENOMEM, "%s: killed by the OOM killer (linux.resources.memory.limit %lld bytes: too low?)",
+			     msg, (long long)mem->limit.v);
+	else if (sig == SIGKILL && st.oom_kills > 0)
+		cell_err_set(e, ENOMEM, "%s: killed by the OOM killer", msg);
+	else
+		cell_err_set(e, e->errnum, "%s (killed by signal %d: %s)", msg, sig, strsignal(sig));
+}
+
 int ns_spawn(struct ns_container *c, struct cell_err *e)
 {
 	struct ns_child_args a = { .c = c, .sync_fd = -1 };
@@ -250,6 +291,8 @@ int ns_spawn(struct ns_container *c, struct cell_err *e)
 	free_idmounts(&a);
 	return 0;
 fail:
+	if (e->errnum == EPIPE && c->pid > 0)
+		explain_early_exit(c, e);
 	seccomp_free(prog);
 	free_idmounts(&a);
 	ns_close_paths(a.join_fd);

@@ -19,6 +19,10 @@ pkgs="$pkgs qemu-system-x86 linux-image-amd64 cpio gzip"
 # seccomp tests: 32-bit helper (gcc -m32), podman's default profile
 # (/usr/share/containers/seccomp.json, read in place).
 pkgs="$pkgs gcc-multilib golang-github-containers-common"
+# client tests (tests/integration/podman.sh, containerd.sh): podman with
+# conmon, containerd with ctr and its runc shim, runc as the reference the
+# scenarios are checked against while writing them, uidmap for podman.
+pkgs="$pkgs podman conmon containerd runc uidmap"
 if [ "${1:-}" = bench ]; then
 	pkgs="$pkgs runc crun hyperfine strace time binutils"
 fi

@@ -78,6 +78,10 @@ test_unknown_container_id() {
 	assert_fail rt start nope
 	assert_fail rt kill nope KILL
 	assert_fail rt delete nope
+	# --force: nothing to do is success, as with runc (podman and the
+	# containerd shim delete --force after a failed create).
+	assert_ok rt delete --force nope
+	assert_eq "" "$ERR" "delete --force of an unknown id: stderr"
 	assert_eq "" "$(ls "$ROOT")" "state root after commands on an unknown id"
 }
 

@@ -1,0 +1,268 @@
+# shellcheck shell=bash
+# Helpers for the client tests (tests/integration/podman.sh, containerd.sh):
+# a private podman or containerd per test, everything under $T, driving
+# $CELL as their OCI runtime, with a busybox image made from the run's
+# rootfs (there is no registry). Sourced by those files.
+
+# The image: the run's busybox rootfs (tests/lib.sh make_base_rootfs) as a
+# plain tar (podman import) or an OCI image archive (ctr images import),
+# made once per run.
+client_image_tar() {
+	local f="$RUN_DIR/client-rootfs.tar"
+	if [ ! -f "$f" ]; then
+		tar -C "$RUN_DIR/rootfs" -cf "$f.tmp" . || fail "tar of the rootfs failed"
+		mv "$f.tmp" "$f"
+	fi
+	echo "$f"
+}
+
+client_oci_archive() {
+	local f="$RUN_DIR/client-oci.tar"
+	if [ ! -f "$f" ]; then
+		python3 "$TESTS_DIR/mkoci.py" "$RUN_DIR/rootfs" "$f.tmp" localhost/cell-test:1 ||
+			fail "mkoci.py failed"
+		mv "$f.tmp" "$f"
+	fi
+	echo "$f"
+}
+
+# client_runtime DIR: DIR/cell, the runtime the clients are given: $CELL
+# with the test's --root, so the harness finds (and, after a failure,
+# deletes) every container a client made. exec: no process in between.
+client_runtime() {
+	mkdir -p "$1"
+	printf '#!/bin/sh\nexec %q --root %q "$@"\n' "$CELL" "$ROOT" >"$1/cell"
+	chmod 0755 "$1/cell"
+	echo "$1/cell"
+}
+
+# cg_rmtree PATH: remove the cgroup PATH (below each hierarchy's root) and
+# everything under it, in every hierarchy; the clients leave their parent
+# levels (podman's --cgroup-parent with conmon's cgroup, containerd's
+# namespace level) behind.
+cg_rmtree() {
+	local m
+	[ -n "$1" ] || return 0
+	for m in $(awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/self/mounts); do
+		[ -d "$m$1" ] && find "$m$1" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
+	return 0
+}
+
+# wait_gone SECONDS PATTERN: wait until no process's command line
+# contains PATTERN (the client's private directory); kill those left.
+wait_gone() {
+	local p i=0
+	# pgrep from this shell: a `sh -c` would carry PATTERN in its own args.
+	while pgrep -f -- "$2" >/dev/null; do
+		i=$((i + 1))
+		[ "$i" -ge $(($1 * 10)) ] && break
+		sleep 0.1
+	done
+	for p in $(pgrep -f -- "$2"); do
+		note "killing leftover: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"
+		kill -KILL "$p" 2>/dev/null
+	done
+	return 0
+}
+
+# umount_under DIR: undo mounts a client left below DIR.
+umount_under() {
+	local p
+	for p in $(mounts_under "$1"); do umount -l "$p" 2>/dev/null; done
+	return 0
+}
+
+# pty_drive STEP... -- CMD...: run CMD in a pty (tests/ptydrive.py); RC, OUT.
+pty_drive() {
+	local rc=0
+	python3 "$TESTS_DIR/ptydrive.py" "$@" >"$T/drive.out" 2>"$T/drive.err" || rc=$?
+	RC=$rc
+	OUT=$(cat "$T/drive.out")
+	echo "+ ptydrive -> $RC: $OUT $(cat "$T/drive.err")" >&2
+}
+
+# parent_of PID: its parent's pid.
+parent_of() {
+	awk '{ print $4 }' "/proc/$1/stat"
+}
+
+# comm_of PID: its command name.
+comm_of() {
+	cat "/proc/$1/comm"
+}
+
+# ------------------------------------------------------------ podman
+
+# pm_setup: a private podman: storage (vfs: no mounts), run dirs, file
+# locks, events, volumes and network configs under $T/podman; the default
+# ulimits at the current hard limits (podman's own defaults need
+# CAP_SYS_RESOURCE; conmon runs below nproc 32768); cgroupfs with a cgroup
+# parent of its own; the image imported as localhost/cell-test:1.
+pm_setup() {
+	command -v podman >/dev/null && command -v conmon >/dev/null ||
+		skip "podman or conmon not installed (tests/deps.sh)"
+	PM="$T/podman"
+	PM_RT=$(client_runtime "$PM/bin")
+	PM_CG="/cell-podman-$$-$RANDOM"
+	# conmon's sockets live below the run root: podman wants it short.
+	PM_RUN=$(mktemp -d /tmp/cpm.XXXXXX)
+	mkdir -p "$PM/cni" "$PM_RUN/tmp"
+	cat >"$PM/containers.conf" <<-EOF
+		[containers]
+		default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)", "nproc=4096:4096"]
+		netns = "none"
+		[network]
+		network_config_dir = "$PM/cni"
+		[engine]
+		cgroup_manager = "cgroupfs"
+		events_logger = "file"
+		events_logfile_path = "$PM/events.log"
+		lock_type = "file"
+		tmp_dir = "$PM_RUN/tmp"
+		static_dir = "$PM/root/libpod"
+		volume_path = "$PM/volumes"
+		runtime_supports_json = ["crun", "runc", "cell"]
+	EOF
+	export CONTAINERS_CONF="$PM/containers.conf"
+	trap '_rc=$?; pm_cleanup >&2; test_exit $_rc' EXIT
+	pm import "$(client_image_tar)" localhost/cell-test:1 >/dev/null ||
+		fail "podman import failed"
+}
+
+# pm ARGS...: podman with the private setup and cell as its runtime.
+pm() {
+	timeout -k 2 60 podman --root "$PM/root" --runroot "$PM_RUN/run" --storage-driver vfs \
+		--runtime "$PM_RT" "$@"
+}
+
+# pm_run ARGS...: `podman run` in the test's cgroup parent.
+pm_run() {
+	pm run --cgroup-parent "$PM_CG" "$@"
+}
+
+pm_cleanup() {
+	[ -n "${PM:-}" ] || return 0
+	pm rm -f -a -t 0 >/dev/null 2>&1
+	# conmon and `podman container cleanup` (conmon's exit command) finish
+	# after the container.
+	wait_gone 10 "$PM/"
+	cg_rmtree "$PM_CG"
+	umount_under "$PM_RUN"
+	rm -rf --one-file-system "$PM_RUN"
+	PM=""
+}
+
+# pm_state NAME: Status ExitCode of a container.
+pm_state() {
+	pm inspect "$1" --format '{{.State.Status}} {{.State.ExitCode}}'
+}
+
+pm_exited() { # NAME
+	case $(pm_state "$1") in exited* | stopped*) return 0 ;; esac
+	return 1
+}
+
+pm_pid() { # NAME: the container's init, as podman knows it
+	pm inspect "$1" --format '{{.State.Pid}}'
+}
+
+# ------------------------------------------------------------ containerd
+
+# cd_setup: a private containerd (config, root, state, sockets under
+# $T/containerd; no CRI), started here and stopped by cd_cleanup, the image
+# imported into a namespace of its own (containers' cgroups go to
+# /NAMESPACE/ID, hence the `cell` in its name).
+cd_setup() {
+	command -v containerd >/dev/null && command -v ctr >/dev/null &&
+		command -v containerd-shim-runc-v2 >/dev/null ||
+		skip "containerd, ctr or its runc shim not installed (tests/deps.sh)"
+	CD="$T/containerd"
+	CD_NS="cell-ctr-$$-$RANDOM"
+	# The shim passes --root RUNC_ROOT/NAMESPACE itself.
+	CD_ROOT="$CD/runc/$CD_NS"
+	CD_RUN_EXISTED=0
+	[ -d /run/containerd ] && CD_RUN_EXISTED=1
+	mkdir -p "$CD"
+	cat >"$CD/config.toml" <<-EOF
+		version = 2
+		root = "$CD/root"
+		state = "$CD/state"
+		disabled_plugins = ["io.containerd.grpc.v1.cri"]
+		[grpc]
+		  address = "$CD/c.sock"
+		[ttrpc]
+		  address = "$CD/c.sock.ttrpc"
+		[debug]
+		  address = "$CD/debug.sock"
+	EOF
+	trap '_rc=$?; cd_cleanup >&2; test_exit $_rc' EXIT
+	containerd --config "$CD/config.toml" >"$CD/log" 2>&1 &
+	CD_PID=$!
+	wait_for 20 kctr version >/dev/null ||
+		fail "containerd did not start: $(tail -n 5 "$CD/log")"
+	kctr images import "$(client_oci_archive)" >/dev/null || fail "ctr images import failed"
+}
+
+# kctr ARGS...: ctr on the private containerd, in the test's namespace.
+kctr() {
+	timeout -k 2 60 ctr --address "$CD/c.sock" -n "$CD_NS" "$@"
+}
+
+# kctr_run ARGS...: `ctr run` with cell as the runc binary (the runc shim
+# calls it with --root, --log and --log-format json).
+kctr_run() {
+	kctr run --runc-binary "$CELL" --runc-root "$CD/runc" --snapshotter native "$@"
+}
+
+# kcell ARGS...: the runtime on the shim's root (the container's state).
+kcell() {
+	timeout -k 2 "${CMD_TIMEOUT:-20}" "$CELL" --root "$CD_ROOT" "$@"
+}
+
+# kctr_status ID: the task's status (RUNNING, PAUSED, STOPPED).
+kctr_status() {
+	kctr tasks ls 2>/dev/null | awk -v id="$1" '$1 == id { print $3 }'
+}
+
+kctr_status_is() { # ID STATUS
+	[ "$(kctr_status "$1")" = "$2" ]
+}
+
+kctr_pid() { # ID: the task's pid
+	kctr tasks ls 2>/dev/null | awk -v id="$1" '$1 == id { print $2 }'
+}
+
+cd_cleanup() {
+	local id d
+	[ -n "${CD:-}" ] || return 0
+	if kill -0 "$CD_PID" 2>/dev/null; then
+		for id in $(kctr tasks ls -q 2>/dev/null); do
+			kctr tasks kill -a -s KILL "$id" >/dev/null 2>&1
+			wait_for 5 sh -c '! ctr --address "$0" -n "$1" tasks ls 2>/dev/null | grep -q "^$2 .*RUNNING"' \
+				"$CD/c.sock" "$CD_NS" "$id"
+			kctr tasks delete -f "$id" >/dev/null 2>&1
+		done
+		for id in $(kctr containers ls -q 2>/dev/null); do
+			kctr containers delete "$id" >/dev/null 2>&1
+		done
+		kill -TERM "$CD_PID" 2>/dev/null
+		wait_for 10 sh -c '! kill -0 "$0" 2>/dev/null' "$CD_PID"
+	fi
+	wait "$CD_PID" 2>/dev/null
+	wait_gone 10 "$CD/"
+	for d in "$CD_ROOT"/*/; do
+		[ -d "$d" ] && note "left by containerd: $d" && kcell delete --force "$(basename "$d")"
+	done
+	cg_rmtree "/$CD_NS"
+	# What containerd keeps below /run/containerd (shim sockets, ctr's
+	# fifos), when the test made it.
+	if [ "$CD_RUN_EXISTED" = 0 ]; then
+		for d in /run/containerd/fifo/* /run/containerd/fifo /run/containerd/s \
+			/run/containerd/runc/* /run/containerd/runc /run/containerd; do
+			[ -d "$d" ] && rmdir "$d" 2>/dev/null
+		done
+	fi
+	CD=""
+	return 0
+}

@@ -1,0 +1,182 @@
+# shellcheck shell=bash disable=SC2016 # sh -c scripts are single-quoted on purpose
+# podman (with conmon) driving cell as its OCI runtime (`--runtime`): a
+# private podman per test (tests/clients.sh pm_setup), the busybox image
+# imported from a tar, no network set-up (`--network none`).
+
+# shellcheck source=tests/clients.sh
+. "$TESTS_DIR/clients.sh"
+
+IMG=localhost/cell-test:1
+
+test_podman_run_exit_code_and_output() {
+	pm_setup
+	try pm_run --rm "$IMG" sh -c 'echo out; echo err >&2; exit 3'
+	assert_rc 3 "podman run's exit code"
+	assert_eq out "$OUT" "stdout"
+	assert_eq err "$ERR" "stderr"
+	# -i: the caller's stdin reaches the container (through conmon).
+	OUT=$(printf 'line1\nline2\n' | pm_run --rm -i "$IMG" sh -c 'wc -l; echo done')
+	assert_eq "$(printf '2\ndone')" "$(printf '%s' "$OUT" | tr -d ' ')" "stdin through -i"
+	# --rm removed the container, and cell's state with it.
+	assert_eq "" "$(pm ps -aq)" "podman's containers after --rm"
+	wait_for 10 sh -c '[ -z "$(ls "$0")" ]' "$ROOT" || fail "cell state left: $(ls "$ROOT")"
+}
+
+test_podman_run_errors_map_to_exit_codes() {
+	pm_setup
+	# podman reads the runtime's error text: "no such file or directory"
+	# -> 127, "permission denied" -> 126.
+	try pm_run --rm "$IMG" /nonexistent
+	assert_rc 127 "exit code for a missing executable"
+	assert_contains "$ERR" "no such file or directory"
+	try pm_run --rm "$IMG" /etc/passwd
+	assert_rc 126 "exit code for a file that is not executable"
+	assert_contains "$ERR" "permission denied"
+	assert_not_contains "$ERR" "does not exist" "podman's output (its delete --force after the failure)"
+	assert_eq "" "$(pm ps -aq)" "podman's containers after the failures"
+	assert_eq "" "$(ls "$ROOT")" "cell state after the failures"
+}
+
+test_podman_tty() {
+	pm_setup
+	# -t without -i: conmon gets the pty master over the console socket.
+	try pm_run --rm -t "$IMG" sh -c 'tty; exit 4'
+	assert_rc 4 "exit code with -t"
+	assert_match "$OUT" '^/dev/pts/0' "the container's terminal"
+	# -it: a person at a terminal types into the container's shell.
+	pty_drive -e '# ' -s 'echo out-$((6*7))\r' -e 'out-42' -s 'exit 5\r' -- \
+		timeout 60 podman --root "$PM/root" --runroot "$PM_RUN/run" --storage-driver vfs \
+		--runtime "$PM_RT" run --rm -it --cgroup-parent "$PM_CG" "$IMG" sh
+	assert_eq 5 "$RC" "exit code of the interactive shell"
+}
+
+test_podman_detach_and_kill() {
+	pm_setup
+	local pid
+	pm_run -d --name k1 "$IMG" sh -c 'trap "echo got-term; exit 7" TERM; while :; do sleep 0.1; done' >/dev/null
+	pid=$(pm_pid k1)
+	# create returned with the container's init a child of conmon: no
+	# cell process in between (conmon reaps it and reports its status).
+	assert_eq conmon "$(comm_of "$(parent_of "$pid")")" "parent of the container's init"
+	assert_eq "" "$(leftover_procs | grep -vx "$pid" || true)" "cell processes left running"
+	assert_eq running "$(pm_state k1 | cut -d' ' -f1)" "status after run -d"
+	# podman kill -s TERM calls `kill ID 15` (a numeric signal).
+	assert_ok pm kill -s TERM k1
+	wait_for 10 pm_exited k1 || fail "k1 did not exit on TERM: $(pm_state k1)"
+	assert_eq 7 "$(pm_state k1 | cut -d' ' -f2)" "exit code after TERM"
+	assert_contains "$(pm logs k1)" got-term "k1's output"
+	pm_run -d --name k2 "$IMG" sleep 1000 >/dev/null
+	assert_ok pm kill k2
+	wait_for 10 pm_exited k2 || fail "k2 did not exit on KILL: $(pm_state k2)"
+	assert_eq 137 "$(pm_state k2 | cut -d' ' -f2)" "exit code after kill"
+}
+
+test_podman_stop() {
+	pm_setup
+	local t0 t1
+	pm_run -d --name s1 "$IMG" sh -c 'trap "exit 7" TERM; while :; do sleep 0.1; done' >/dev/null
+	assert_ok pm stop -t 10 s1
+	assert_eq "exited 7" "$(pm_state s1)" "a container that exits on SIGTERM"
+	# One that ignores SIGTERM is killed after the timeout.
+	pm_run -d --name s2 "$IMG" sh -c 'trap "" TERM; while :; do sleep 0.1; done' >/dev/null
+	t0=$(date +%s%N)
+	assert_ok pm stop -t 1 s2
+	t1=$(date +%s%N)
+	assert_eq "exited 137" "$(pm_state s2)" "a container that ignores SIGTERM"
+	[ $(((t1 - t0) / 1000000)) -ge 900 ] || fail "stop -t 1 returned after $(((t1 - t0) / 1000000)) ms"
+}
+
+test_podman_pause_unpause() {
+	pm_setup
+	local pid n1 n2
+	pm_run -d --name p1 "$IMG" sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/n; sleep 0.05; done' >/dev/null
+	pid=$(pm_pid p1)
+	assert_ok pm pause p1
+	assert_eq paused "$(pm_state p1 | cut -d' ' -f1)" "status after pause"
+	assert_eq "" "$(cell_state_of p1 | grep -vx paused || true)" "cell's status"
+	n1=$(cat "/proc/$pid/root/tmp/n")
+	sleep 0.3
+	n2=$(cat "/proc/$pid/root/tmp/n")
+	assert_eq "$n1" "$n2" "the counter while paused"
+	assert_ok pm unpause p1
+	assert_eq running "$(pm_state p1 | cut -d' ' -f1)" "status after unpause"
+	wait_for 5 sh -c '[ "$(cat "$0")" != "$1" ]' "/proc/$pid/root/tmp/n" "$n2" ||
+		fail "the counter did not move after unpause"
+}
+
+# cell_state_of NAME: cell's own status for a podman container.
+cell_state_of() {
+	rt state "$(pm inspect "$1" --format '{{.Id}}')" | jget status
+}
+
+test_podman_top() {
+	pm_setup
+	pm_run -d --name t1 "$IMG" sh -c 'sleep 1000 & wait' >/dev/null
+	wait_for 5 sh -c 'pgrep -P "$0" sleep >/dev/null' "$(pm_pid t1)" || fail "no sleep in t1"
+	assert_ok pm top t1 pid args
+	assert_match "$OUT" '(^|\n) *1 +sh -c sleep 1000' "podman top: pid 1"
+	assert_contains "$OUT" "sleep 1000" "podman top: the sleep"
+}
+
+test_podman_memory_and_pids_limits() {
+	pm_setup
+	local pid
+	pm_run -d --name l1 --memory 64m --pids-limit 42 "$IMG" sleep 1000 >/dev/null
+	pid=$(pm_pid l1)
+	assert_eq 67108864 "$(cg_value "$pid" memory memory.limit_in_bytes memory.max)" "memory limit"
+	assert_eq 42 "$(cg_value "$pid" pids pids.max pids.max)" "pids limit"
+	# podman update calls `update --resources=FILE ID`.
+	assert_ok pm update --memory 96m --cpu-shares 512 l1
+	assert_eq 100663296 "$(cg_value "$pid" memory memory.limit_in_bytes memory.max)" "memory limit after update"
+	assert_eq 42 "$(cg_value "$pid" pids pids.max pids.max)" "pids limit after update"
+}
+
+# cg_value PID CONTROLLER V1FILE V2FILE: a file of PID's cgroup on the host.
+cg_value() {
+	local path
+	path=$(awk -F: -v c="$2" '$2 == c { print $3 }' "/proc/$1/cgroup")
+	if [ -n "$path" ]; then
+		cat "/sys/fs/cgroup/$2$path/$3"
+	else
+		path=$(awk -F: '$1 == "0" { print $3 }' "/proc/$1/cgroup")
+		cat "/sys/fs/cgroup$path/$4"
+	fi
+}
+
+test_podman_cap_drop() {
+	pm_setup
+	try pm_run --rm --cap-drop all "$IMG" grep CapEff /proc/self/status
+	assert_match "$OUT" 'CapEff:[[:space:]]+0+$' "capabilities with --cap-drop all"
+	try pm_run --rm --cap-drop chown "$IMG" sh -c 'chown 1000 /tmp; echo rc=$?'
+	assert_contains "$OUT" "rc=1" "chown without CAP_CHOWN"
+	try pm_run --rm "$IMG" sh -c 'chown 1000 /tmp; echo rc=$?'
+	assert_contains "$OUT" "rc=0" "chown with podman's default capabilities"
+}
+
+test_podman_network_none() {
+	pm_setup
+	try pm_run --rm --network none "$IMG" ip -o link
+	assert_rc 0
+	assert_match "$OUT" '^1: lo:' "links in the container"
+	assert_eq 1 "$(printf '%s\n' "$OUT" | grep -c .)" "number of links"
+	assert_ne "$(host_ns net)" "$(pm_run --rm --network none "$IMG" readlink /proc/self/ns/net)" "net namespace"
+}
+
+test_podman_volume_and_read_only() {
+	pm_setup
+	mkdir -p "$SHARED/rw" "$SHARED/ro"
+	echo host-file >"$SHARED/ro/f"
+	try pm_run --rm -v "$SHARED/rw:/data" -v "$SHARED/ro:/in:ro" "$IMG" \
+		sh -c 'echo from-ctr >/data/g; cat /in/f; echo x >/in/h; echo rc=$?'
+	assert_rc 0
+	assert_eq from-ctr "$(cat "$SHARED/rw/g")" "a file written through -v"
+	assert_contains "$OUT" host-file "a file read through -v :ro"
+	assert_contains "$OUT" "rc=1" "a write to a :ro volume"
+	[ ! -e "$SHARED/ro/h" ] || fail "the :ro volume was written"
+	# --read-only: the root is read-only, podman's tmpfs /tmp (tmpcopyup)
+	# and /run are not.
+	try pm_run --rm --read-only "$IMG" sh -c 'touch /x; echo rc=$?; touch /tmp/y /run/z && echo tmp-ok'
+	assert_rc 0
+	assert_contains "$OUT" "rc=1" "a write to the read-only root"
+	assert_contains "$OUT" tmp-ok "writes to /tmp and /run"
+}
