@@ -78,3 +78,24 @@ test_containerd_kill_ps_pause() {
 	assert_ok kctr tasks delete k2
 	assert_contains "$ERR" "exit code 137" "k2's exit status"
 }
+
+test_containerd_exec() {
+	"$CELL" exec --help >/dev/null 2>&1 || skip "the runtime has no exec command"
+	cd_setup
+	local pid
+	kctr_run -d "$CIMG" x1 sleep 1000 >/dev/null
+	wait_for 10 kctr_status_is x1 RUNNING || fail "x1 is $(kctr_status x1)"
+	pid=$(kctr_pid x1)
+	# The shim calls `exec --process FILE --detach --pid-file F ID`.
+	try kctr tasks exec --exec-id e1 x1 sh -c 'echo out; echo err >&2; readlink /proc/1/ns/pid; exit 3'
+	assert_rc 3 "tasks exec's exit code"
+	assert_eq "$(printf 'out\n%s' "$(readlink "/proc/$pid/ns/pid")")" "$OUT" "tasks exec's stdout: in x1's pid namespace"
+	assert_eq err "$ERR" "tasks exec's stderr"
+	pty_drive -e '# ' -s 'tty; echo out-$((6*7))\r' -e 'out-42' -s 'exit 4\r' -- \
+		timeout 60 ctr --address "$CD/c.sock" -n "$CD_NS" tasks exec -t --exec-id e2 x1 sh
+	assert_eq 4 "$RC" "exit code of tasks exec -t"
+	assert_match "$OUT" '/dev/pts/[0-9]+' "tasks exec -t: the terminal"
+	try kctr tasks exec --exec-id e3 x1 /nonexistent
+	assert_ne 0 "$RC" "tasks exec of a missing executable"
+	assert_match "$ERR" 'OCI runtime exec failed: .*/nonexistent.*no such file or directory' "ctr's error"
+}

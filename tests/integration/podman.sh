@@ -180,3 +180,55 @@ test_podman_volume_and_read_only() {
 	assert_contains "$OUT" "rc=1" "a write to the read-only root"
 	assert_contains "$OUT" tmp-ok "writes to /tmp and /run"
 }
+
+test_podman_join_namespaces() {
+	pm_setup
+	local pid ns
+	pm_run -d --name j1 --hostname j1host "$IMG" sleep 1000 >/dev/null
+	pid=$(pm_pid j1)
+	# --pid/--network/--ipc/--uts container:j1: namespaces joined by path.
+	try pm_run --rm --pid container:j1 --network container:j1 --ipc container:j1 --uts container:j1 "$IMG" \
+		sh -c 'hostname; for n in pid net ipc uts; do readlink /proc/self/ns/$n; done; ps -o pid,args'
+	assert_rc 0
+	for ns in pid net ipc uts; do
+		assert_contains "$OUT" "$(readlink "/proc/$pid/ns/$ns")" "$ns namespace of the joined container"
+	done
+	assert_match "$OUT" '^j1host' "hostname"
+	assert_match "$OUT" '(^|[^0-9])1 sleep 1000' "j1's init seen as pid 1"
+}
+
+# needs_exec: skip while the runtime has no exec command.
+needs_exec() {
+	"$CELL" exec --help >/dev/null 2>&1 || skip "the runtime has no exec command"
+}
+
+test_podman_exec() {
+	needs_exec
+	pm_setup
+	local pid
+	pm_run -d --name x1 --hostname x1host "$IMG" sleep 1000 >/dev/null
+	# conmon calls `exec --process P.json --detach --pid-file F ID` (with
+	# --tty --console-socket S for -t) and waits for the process itself.
+	try pm exec x1 sh -c 'echo out; echo err >&2; hostname; exit 3'
+	assert_rc 3 "exec's exit code"
+	assert_eq "$(printf 'out\nx1host')" "$OUT" "exec's stdout"
+	assert_eq err "$ERR" "exec's stderr"
+	OUT=$(printf 'a\nb\n' | pm exec -i x1 sh -c 'wc -l')
+	assert_eq 2 "$(printf '%s' "$OUT" | tr -d ' ')" "stdin through exec -i"
+	try pm exec -t x1 sh -c 'tty; exit 4'
+	assert_rc 4 "exec -t's exit code"
+	assert_match "$OUT" '^/dev/pts/[0-9]+' "exec -t: the terminal"
+	pty_drive -e '# ' -s 'echo out-$((6*7))\r' -e 'out-42' -s 'exit 5\r' -- \
+		timeout 60 podman --root "$PM/root" --runroot "$PM_RUN/run" --storage-driver vfs \
+		--runtime "$PM_RT" exec -it x1 sh
+	assert_eq 5 "$RC" "exit code of exec -it"
+	try pm exec x1 /nonexistent
+	assert_rc 127 "exec of a missing executable"
+	# exec -d: the process runs on in the container, a child of conmon.
+	assert_ok pm exec -d x1 sleep 999
+	pid=$(pm_pid x1)
+	wait_for 5 sh -c 'pgrep -f "^sleep 999" >/dev/null' || fail "the detached exec is not running"
+	assert_eq "$(readlink "/proc/$pid/ns/pid")" "$(readlink "/proc/$(pgrep -f '^sleep 999')/ns/pid")" \
+		"pid namespace of the detached exec"
+	assert_contains "$(pm top x1 args)" "sleep 999" "podman top after exec -d"
+}
