@@ -183,6 +183,9 @@ cd_setup() {
 	CD_ROOT="$CD/runc/$CD_NS"
 	CD_RUN_EXISTED=0
 	[ -d /run/containerd ] && CD_RUN_EXISTED=1
+	# ctr's fifos and the shims' sockets go below /run/containerd
+	# whatever the config says: what is there now is not the test's.
+	run_containerd_entries >"$T/.run-containerd"
 	mkdir -p "$CD"
 	cat >"$CD/config.toml" <<-EOF
 		version = 2
@@ -233,6 +236,11 @@ kctr_pid() { # ID: the task's pid
 	kctr tasks ls 2>/dev/null | awk -v id="$1" '$1 == id { print $2 }'
 }
 
+run_containerd_entries() {
+	find /run/containerd/fifo /run/containerd/s -mindepth 1 -maxdepth 1 2>/dev/null | sort
+	return 0
+}
+
 cd_cleanup() {
 	local id d
 	[ -n "${CD:-}" ] || return 0
@@ -255,8 +263,11 @@ cd_cleanup() {
 		[ -d "$d" ] && note "left by containerd: $d" && kcell delete --force "$(basename "$d")"
 	done
 	cg_rmtree "/$CD_NS"
-	# What containerd keeps below /run/containerd (shim sockets, ctr's
-	# fifos), when the test made it.
+	# What the test's ctr and shims left below /run/containerd (`ctr run
+	# -d` leaves its fifos), and the directories, when the test made them.
+	for d in $(run_containerd_entries | grep -vxF -f "$T/.run-containerd"); do
+		rm -rf -- "$d"
+	done
 	if [ "$CD_RUN_EXISTED" = 0 ]; then
 		for d in /run/containerd/fifo/* /run/containerd/fifo /run/containerd/s \
 			/run/containerd/runc/* /run/containerd/runc /run/containerd; do
