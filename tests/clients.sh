@@ -237,8 +237,7 @@ kctr_pid() { # ID: the task's pid
 }
 
 run_containerd_entries() {
-	find /run/containerd/fifo /run/containerd/s -mindepth 1 -maxdepth 1 2>/dev/null | sort
-	return 0
+	{ find /run/containerd/fifo /run/containerd/s -mindepth 1 -maxdepth 1 2>/dev/null || true; } | sort
 }
 
 cd_cleanup() {
