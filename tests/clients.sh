@@ -125,7 +125,7 @@ pm_setup() {
 		runtime_supports_json = ["crun", "runc", "cell"]
 	EOF
 	export CONTAINERS_CONF="$PM/containers.conf"
-	trap '_rc=$?; pm_cleanup >&2; test_exit $_rc' EXIT
+	trap '_rc=$?; set +e; pm_cleanup >&2; test_exit $_rc' EXIT
 	pm import "$(client_image_tar)" localhost/cell-test:1 >/dev/null ||
 		fail "podman import failed"
 }
@@ -141,6 +141,7 @@ pm_run() {
 	pm run --cgroup-parent "$PM_CG" "$@"
 }
 
+# The cleanups run from the EXIT trap with set +e: every step is tried.
 pm_cleanup() {
 	[ -n "${PM:-}" ] || return 0
 	pm rm -f -a -t 0 >/dev/null 2>&1
@@ -199,7 +200,7 @@ cd_setup() {
 		[debug]
 		  address = "$CD/debug.sock"
 	EOF
-	trap '_rc=$?; cd_cleanup >&2; test_exit $_rc' EXIT
+	trap '_rc=$?; set +e; cd_cleanup >&2; test_exit $_rc' EXIT
 	containerd --config "$CD/config.toml" >"$CD/log" 2>&1 &
 	CD_PID=$!
 	wait_for 20 kctr version >/dev/null ||
