@@ -37,6 +37,7 @@ static const struct {
 	{ "spec", cmd_spec, "write a default config.json" },
 	{ "features", cmd_features, "print the OCI features document" },
 	{ "seccomp-dump", cmd_seccomp_dump, "print the seccomp filter a config.json compiles to" },
+	{ "chown-rootfs", cmd_chown_rootfs, "shift a rootfs's owners once to a user namespace's maps" },
 };
 
 static void usage(FILE *out)

@@ -35,6 +35,7 @@ int cmd_features(struct cell_ctx *g, int argc, char **argv, struct cell_err *e);
 int cmd_seccomp_dump(struct cell_ctx *g, int argc, char **argv, struct cell_err *e);
 int cmd_exec(struct cell_ctx *g, int argc, char **argv, struct cell_err *e);
 int cmd_attach(struct cell_ctx *g, int argc, char **argv, struct cell_err *e);
+int cmd_chown_rootfs(struct cell_ctx *g, int argc, char **argv, struct cell_err *e);
 
 /* Shared flag parsing: runs getopt_long over argv (argv[0] is the
  * subcommand), handles -h/--help by printing `usage` (returns 1: caller

@@ -143,7 +143,100 @@ test_idm_unsupported_fs() {
 	cfg "root.path=\"$T/ram\""
 	ctr_run idm-ramroot
 	expect_clean_failure idm-ramroot "root.path: \`$T/ram\` cannot be mounted idmapped on ramfs; shift its owners once with \`cell chown-rootfs BUNDLE\`"
+	# The fallback named: shift once, then it runs, not idmapped.
+	assert_ok "$CELL" chown-rootfs "$B"
+	assert_contains "$OUT" "$T/ram: " "chown-rootfs output"
+	assert_eq 100000:100000 "$(stat -c %u:%g "$T/ram/bin/busybox")" "busybox on the ramfs after chown-rootfs"
+	cfg root.readonly=false
+	idm_run idm-ramroot 'ls -ln /bin/busybox >/shared/ls; touch /made'
+	assert_eq "0 0" "$(awk '{ print $3, $4 }' "$SHARED/ls")" "owner inside after chown-rootfs"
+	assert_eq 100000:100000 "$(stat -c %u:%g "$T/ram/made")" "host owner of a file made in the shifted rootfs"
 	umount "$T/ram"
+}
+
+# chown-rootfs DIR --map-from --map-size: the fallback for a bind mount.
+test_idm_chown_dir_for_bind() {
+	idm_bundle
+	mkdir "$T/ram"
+	mount -t ramfs none "$T/ram"
+	mkdir "$T/ram/sub"
+	echo hi >"$T/ram/sub/f"
+	add_mount /ram bind "$T/ram" '["rbind"]'
+	assert_ok "$CELL" chown-rootfs "$T/ram" --map-from 100000 --map-size 65536
+	assert_contains "$OUT" "3 entries shifted" "chown-rootfs output"
+	idm_run idm-rambind 'stat -c %u:%g /ram /ram/sub/f >/shared/owners; touch /ram/sub/new'
+	assert_eq "0:0 0:0" "$(tr '\n' ' ' <"$SHARED/owners" | sed 's/ $//')" "owners inside"
+	assert_eq 100000:100000 "$(stat -c %u:%g "$T/ram/sub/new")" "host owner of a new file"
+	umount "$T/ram"
+}
+
+# acl_user FILE [ID]: set (with ID) or print the ACL_USER id of FILE's
+# access ACL (system.posix_acl_access by hand: no setfacl on the host).
+acl_user() {
+	python3 - "$@" <<'PY'
+import os, struct, sys
+f = sys.argv[1]
+if len(sys.argv) > 2:
+    none = 0xffffffff
+    ents = [(0x01, 7, none), (0x02, 5, int(sys.argv[2])), (0x04, 5, none), (0x10, 5, none), (0x20, 5, none)]
+    os.setxattr(f, "system.posix_acl_access", struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *e) for e in ents))
+else:
+    v = os.getxattr(f, "system.posix_acl_access")
+    print([i for t, p, i in struct.iter_unpack("<HHI", v[4:]) if t == 0x02][0])
+PY
+}
+
+test_idm_chown_rootfs() {
+	local r before
+	idm_bundle
+	r=$B/rootfs
+	cp "$r/bin/busybox" "$r/bin/suid"
+	chown 0:5 "$r/bin/suid"
+	chmod 6755 "$r/bin/suid"
+	ln "$r/bin/busybox" "$r/bin/hardlink"
+	ln -s /etc/passwd "$r/hostlink"
+	echo acl >"$r/acl"
+	acl_user "$r/acl" 1000
+	mkdir -p "$r/mnt"
+	mount -t tmpfs -o mode=0755 none "$r/mnt"
+	assert_ok "$CELL" chown-rootfs "$B"
+	assert_match "$OUT" "entries shifted; uid 0-65535 -> 100000-165535; 1 mount points of other filesystems left alone" "output"
+	umount "$r/mnt"
+	assert_eq 100000:100000 "$(stat -c %u:%g "$r/bin/busybox")" "busybox"
+	assert_eq 100000:100005 "$(stat -c %u:%g "$r/bin/suid")" "setuid file"
+	assert_eq 6755 "$(stat -c %a "$r/bin/suid")" "setuid/setgid bits kept"
+	assert_eq 100000:100000 "$(stat -c %u:%g "$r/hostlink")" "the symlink itself"
+	assert_eq 0:0 "$(stat -L -c %u:%g "$r/hostlink")" "the host file it points to"
+	assert_eq 101000 "$(acl_user "$r/acl")" "ACL user entry"
+	assert_eq 0:0 "$(stat -c %u:%g "$r/mnt")" "another filesystem's root"
+	# Again: every id is outside the map now; nothing changes.
+	before=$(find "$r" -printf '%p %U:%G %m\n' | sort | md5sum)
+	assert_fail "$CELL" chown-rootfs "$B"
+	assert_match "$ERR" "uid 100000 is not in the map \(already shifted\?\)" "second run"
+	assert_eq "$before" "$(find "$r" -printf '%p %U:%G %m\n' | sort | md5sum)" "tree unchanged by the failed run"
+	cfg root.readonly=false
+	idm_run idm-shifted 'ls -ln /bin/busybox >/shared/ls; cat /proc/self/mountinfo >/shared/mountinfo; touch /made'
+	assert_eq "0 0" "$(awk '{ print $3, $4 }' "$SHARED/ls")" "owner inside"
+	assert_not_contains "$(mnt_opts "$SHARED/mountinfo" /)" "idmapped" "root mount options (auto: not idmapped)"
+	assert_eq 100000:100000 "$(stat -c %u:%g "$r/made")" "host owner of a file made inside"
+}
+
+test_idm_chown_rootfs_errors() {
+	mkdir "$T/d"
+	assert_fail "$CELL" chown-rootfs "$T/d"
+	assert_contains "$ERR" "has no config.json: give --map-from and --map-size" "no maps"
+	assert_fail "$CELL" chown-rootfs "$T/d" --map-from 100000
+	assert_contains "$ERR" "--map-from and --map-size go together" "half a map"
+	assert_fail "$CELL" chown-rootfs "$T/d" --map-from 4294967295 --map-size 2
+	assert_contains "$ERR" "passes 2^32" "range"
+	make_bundle
+	assert_fail "$CELL" chown-rootfs "$B"
+	assert_contains "$ERR" "no linux.uidMappings/gidMappings" "bundle without maps"
+	touch "$T/d/f"
+	chown 70000 "$T/d/f"
+	assert_fail "$CELL" chown-rootfs "$T/d" --map-from 100000 --map-size 65536
+	assert_contains "$ERR" "\`$T/d/f\`: uid 70000 is not in the map" "id outside the map"
+	assert_eq 0 "$(stat -c %u "$T/d")" "nothing changed"
 }
 
 test_idm_features() {

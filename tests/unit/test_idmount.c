@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../../idmap/idmount.h"
+#include "../../idmap/shift.h"
 #include "t.h"
 
 static struct cell_err e;
@@ -206,6 +207,48 @@ static void helper_userns(void)
 	close(fd);
 }
 
+static void put32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* chown-rootfs's xattr shifts: a v3 capability's root id, ACL entries. */
+static void shift_xattrs(void)
+{
+	struct oci_idmap u[] = { { 0, 100000, 65536 } };
+	struct oci_idmap g[] = { { 0, 200000, 65536 } };
+	struct idmap_maps maps = { u, 1, g, 1 };
+	unsigned char cap[24] = { 0 }, acl[4 + 5 * 8] = { 0 };
+	const unsigned tags[] = { 0x01, 0x02, 0x04, 0x08, 0x20 };
+	uint32_t bad = 0;
+
+	put32(cap, 0x03000001u); /* v3, effective */
+	put32(cap + 20, 0);
+	CHECK(idmap_shift_xattr("security.capability", cap, 24, &maps, &bad) == 1);
+	CHECK(get32(cap + 20) == 100000);
+	CHECK(idmap_shift_xattr("security.capability", cap, 24, &maps, &bad) < 0 && bad == 100000);
+	put32(cap, 0x02000001u); /* v2: no root id */
+	CHECK(idmap_shift_xattr("security.capability", cap, 20, &maps, &bad) == 0);
+	put32(acl, 2);
+	for (int i = 0; i < 5; i++) {
+		acl[4 + 8 * i] = (unsigned char)tags[i];
+		put32(acl + 8 + 8 * i, tags[i] == 0x02 ? 1000 : tags[i] == 0x08 ? 50 : 0xffffffffu);
+	}
+	CHECK(idmap_shift_xattr("system.posix_acl_access", acl, sizeof acl, &maps, &bad) == 1);
+	CHECK(get32(acl + 8 + 8) == 101000);  /* ACL_USER by the uid map */
+	CHECK(get32(acl + 8 + 24) == 200050); /* ACL_GROUP by the gid map */
+	CHECK(get32(acl + 8) == 0xffffffffu); /* USER_OBJ untouched */
+	CHECK(idmap_shift_xattr("system.posix_acl_access", acl, 7, &maps, &bad) == 0);
+	put32(acl + 8 + 8, 70000);
+	CHECK(idmap_shift_xattr("system.posix_acl_access", acl, sizeof acl, &maps, &bad) < 0 && bad == 70000);
+}
+
 int main(void)
 {
 	RUN(options);
@@ -215,5 +258,6 @@ int main(void)
 	RUN(unsupported_text);
 	RUN(forced_failure);
 	RUN(helper_userns);
+	RUN(shift_xattrs);
 	return t_done();
 }
