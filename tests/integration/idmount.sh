@@ -244,3 +244,26 @@ test_idm_features() {
 	assert_eq "True True True" "$(printf '%s' "$OUT" | python3 -c 'import json, sys; d = json.load(sys.stdin)
 print(d["linux"]["mountExtensions"]["idmap"]["enabled"], "idmap" in d["mountOptions"], "ridmap" in d["mountOptions"])')" "features: idmap"
 }
+
+# A failed create after idmapped trees and a helper user namespace were
+# made (a later mount cannot be idmapped; or the init fails after attaching
+# them) leaves no mount, process or state behind.
+test_idm_failed_create_leaves_nothing() {
+	local BEFORE
+	idm_bundle
+	mkdir -m 0755 "$T/own" "$T/ram"
+	mount -t ramfs none "$T/ram"
+	cfg 'mounts+={"destination":"/own","type":"bind","source":"'"$T/own"'","options":["bind"],"uidMappings":[{"containerID":0,"hostID":200000,"size":10}],"gidMappings":[{"containerID":0,"hostID":200000,"size":10}]}'
+	add_mount /ram bind "$T/ram" '["rbind","idmap"]'
+	cfg_args true
+	BEFORE=$(mounts_snapshot)
+	ctr_run idm-undo1
+	expect_clean_failure idm-undo1 "mounts\[[0-9]+\]: \`$T/ram\` cannot be mounted idmapped on ramfs"
+	umount "$T/ram"
+	# Trees made and attached, then the init fails on a later mount.
+	cfg 'mounts-={"destination":"/ram","type":"bind","source":"'"$T/ram"'","options":["rbind","idmap"]}'
+	add_mount /missing bind "$T/no-such-dir" '["rbind"]'
+	BEFORE=$(mounts_snapshot)
+	ctr_run idm-undo2
+	expect_clean_failure idm-undo2 "no-such-dir"
+}
