@@ -226,3 +226,16 @@ test_rootless_no_runtime_dir() {
 	assert_match "$ERR" "^cell: not root and no \\\$XDG_RUNTIME_DIR: give --root DIR: .*/run/cell.*Permission denied$" "error"
 	drop_test_users
 }
+
+# `cell exec` by the same user into his container.
+test_rootless_exec() {
+	rl_setup
+	rl_spec
+	cfg_args sleep 600
+	assert_ok urt run -d -b "$B" rl-e
+	assert_ok urt exec rl-e sh -c 'id -u; cat /proc/self/uid_map'
+	assert_match "$OUT" "^0
+ *0 +$UUID +1$" "id -u and uid_map in the exec'd process"
+	assert_ok urt delete --force rl-e
+	drop_test_users
+}
