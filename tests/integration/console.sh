@@ -205,3 +205,30 @@ test_console_signal_restores_terminal() {
 	assert_eq running "$(ctr_status c9)"
 	assert_ok rt delete --force c9
 }
+
+test_console_rootless() {
+	# rootless.sh's helpers: a test user, cell and the bundle for it.
+	# shellcheck source=tests/integration/rootless.sh
+	. "$TESTS_DIR/integration/rootless.sh"
+	rl_setup
+	rl_spec
+	cfg process.terminal=true
+	cfg_sh 'echo rl-ready; exec sh'
+	assert_ok urt run -d -b "$B" rlc
+	local hp
+	hp=$(urt info rlc | awk '$1 == "Console" && $2 == "PID:" { print $3 }')
+	[ -n "$hp" ] || fail "no holder: $(urt info rlc)"
+	assert_eq "$UUID" "$(proc_status "$hp" Uid | awk '{ print $1 }')" "holder's uid"
+	con_drive -e 'rl-ready' -s 'echo id-$(id -u)\r' -e 'id-0' -s '\x01q' -e 'rc=' -- \
+		setpriv --reuid "$UUID" --regid "$UGID" --init-groups env XDG_RUNTIME_DIR="$T/xdg" HOME="$T/xdg" \
+		sh -c '"$0" console rlc; echo "rc=$?"' "$T/cell"
+	assert_contains "$OUT" "rc=0"
+	assert_contains "$OUT" "id-0" "root in the container's user namespace"
+	# Another user (not root) is turned away by the holder.
+	try setpriv --reuid 65534 --regid 65534 --clear-groups "$T/cell" --root "$T/xdg/cell" console rlc
+	assert_ne 0 "$RC" "console as another user"
+	assert_ok urt delete --force rlc
+	pid_alive "$hp" && fail "holder left after delete"
+	assert_eq "" "$(leftover_procs)" "processes left"
+	drop_test_users
+}
