@@ -320,3 +320,57 @@ test_sc_features_and_flags() {
 	assert_contains "$OUT" made
 	assert_contains "$OUT" "sh=3"
 }
+
+# What podman's default profile intends to block, taken from the profile
+# itself (tests/podman-probes.py): every call its rules deny with an
+# errno, a few it does not list (its default, ENOSYS), and some it allows.
+# Each probe runs in one container under the profile and in one without;
+# denied calls give the profile's errno (and many differ from what the
+# kernel alone says, so the filter is what stops them); allowed ones give
+# exactly the kernel's result. Debian's containers-common 0.50.1 allows
+# keyctl and unshare (user namespaces) on purpose: the kernel decides.
+test_sc_podman_profile_blocks_what_it_intends() {
+	[ -r "$PODMAN_PROFILE" ] || skip "$PODMAN_PROFILE missing (apt-get install golang-github-containers-common)"
+	make_bundle
+	sc_helpers
+	cfg root.readonly=false
+	python3 "$TESTS_DIR/podman-seccomp.py" "$B/config.json" || fail "converting the profile"
+	local probes script name nr args expect
+	probes=$(python3 "$TESTS_DIR/podman-probes.py" "$B/config.json") || fail "listing the probes"
+	script=$(while IFS='|' read -r call expect; do
+		read -r name nr args <<<"$call"
+		echo "printf '%s ' $name; sctest $nr $args"
+	done <<<"$probes")
+	cfg_sh "$script"
+	ctr_run sc-c1
+	assert_rc 0
+	local filtered=$OUT
+	cfg --del linux.seccomp
+	ctr_run sc-c2
+	assert_rc 0
+	local plain=$OUT
+	local n=0 differ=0 got base
+	while IFS='|' read -r call expect; do
+		read -r name nr args <<<"$call"
+		expect=${expect# }
+		got=$(awk -v n="$name" '$1 == n { $1 = ""; sub(/^ /, ""); sub(/^ok .*/, "ok"); print }' <<<"$filtered")
+		base=$(awk -v n="$name" '$1 == n { $1 = ""; sub(/^ /, ""); sub(/^ok .*/, "ok"); print }' <<<"$plain")
+		if [ "$expect" = kernel ]; then
+			assert_eq "$base" "$got" "$name (allowed by the profile: the kernel's result)"
+		else
+			assert_eq "$expect" "$got" "$name (denied by the profile)"
+			[ "$got" = "$base" ] || differ=$((differ + 1))
+		fi
+		n=$((n + 1))
+	done <<<"$probes"
+	note "$n probes, $differ denied ones differ from the kernel's own result"
+	note "under the profile: $(xargs <<<"$filtered")"
+	note "without a filter: $(xargs <<<"$plain")"
+	[ "$n" -ge 30 ] || fail "only $n probes"
+	[ "$differ" -ge 5 ] || fail "only $differ denied calls differ from the unfiltered result: is the filter there?"
+	# Named ones: the key syscalls not in the profile, and a user namespace
+	# (allowed by this profile) made by the kernel's rules.
+	assert_contains "$filtered" "add_key errno 38"
+	assert_contains "$filtered" "request_key errno 38"
+	assert_eq "$(grep '^unshare ' <<<"$plain")" "$(grep '^unshare ' <<<"$filtered")" "unshare(CLONE_NEWUSER)"
+}
