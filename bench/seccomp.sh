@@ -7,21 +7,28 @@
 # tests/podman-seccomp.py). Reports the medians and their difference
 # (target: under 1 ms), cell's filter length (`cell seccomp-dump`) and,
 # when libseccomp-dev and gcc are there, libseccomp's for the same profile
-# (bench/libseccomp-len.py; target: cell's shorter).
+# (bench/libseccomp-len.py; target: cell's shorter). With --crun, the same
+# per-run CPU cost for crun (libseccomp), and the length of the filter each
+# runtime really installed, read back from a running container's init with
+# PTRACE_SECCOMP_GET_FILTER (bench/filter-len.py). crun runs in a private
+# mount namespace where /sys/fs/cgroup/unified is unmounted (Debian's crun
+# refuses a hybrid host); the host's mounts are not touched.
 #
-# usage: bench/seccomp.sh [-n ROUNDS]   (default 30; run as root)
-# environment: CELL (default build/cell)
+# usage: bench/seccomp.sh [-n ROUNDS] [--crun]   (default 30; run as root)
+# environment: CELL (default build/cell), CRUN (default crun)
 set -eu
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 REPO_DIR=$(dirname "$BENCH_DIR")
 ROUNDS=30
+WITH_CRUN=0
 PROFILE=/usr/share/containers/seccomp.json
 
 while [ $# -gt 0 ]; do
 	case $1 in
 	-n) ROUNDS=$2; shift 2 ;;
-	-h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--crun) WITH_CRUN=1; shift ;;
+	-h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "seccomp.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -70,7 +77,8 @@ mp=$(median <"$WORK/plain.t")
 ms=$(median <"$WORK/podman.t")
 # CPU time of cell and the container's init (wait4 rusage): steadier than
 # wall time on a busy machine.
-cpu=$(python3 - "$CELL" "$WORK" "$ROUNDS" <<'PY'
+cpu_cost() { # RUNTIME: median CPU time per run without and with the profile
+	python3 - "$1" "$WORK" "$ROUNDS" <<'PY'
 import os, statistics, sys
 cell, work, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
 res = {"plain": [], "podman": []}
@@ -80,7 +88,7 @@ for r in range(rounds):
         if pid == 0:
             fd = os.open("/dev/null", os.O_WRONLY)
             os.dup2(fd, 1)
-            os.execv(cell, [cell, "--root", work + "/state", "run", "-b", work + "/" + b, "cpu-%s-%d" % (b, r)])
+            os.execv(cell, [cell, "--root", work + "/state-" + os.path.basename(cell), "run", "-b", work + "/" + b, "cpu-%s-%d" % (b, r)])
         _, st, ru = os.wait4(pid, 0)
         if st != 0:
             sys.exit("run failed")
@@ -88,7 +96,8 @@ for r in range(rounds):
 p, s = statistics.median(res["plain"]), statistics.median(res["podman"])
 print("%.3f ms without, %.3f ms with: %.3f ms added" % (p, s, s - p))
 PY
-)
+}
+cpu=$(cpu_cost "$CELL")
 len=$("$CELL" seccomp-dump "$WORK/podman/config.json" | sed -n 's/^# \([0-9]*\) instructions/\1/p')
 
 echo "rounds:                        $ROUNDS"
@@ -107,3 +116,31 @@ if [ -r /usr/include/seccomp.h ] && command -v gcc >/dev/null; then
 else
 	echo "libseccomp filter length:      not measured (no libseccomp-dev); crun/runc via libseccomp 2.5 emit ~1144"
 fi
+
+[ "$WITH_CRUN" = 1 ] || exit 0
+
+# The filter each runtime installed, from a running init (PID).
+installed_len() { python3 "$BENCH_DIR/filter-len.py" "$1"; }
+python3 "$REPO_DIR/tests/mkconfig.py" "$WORK/podman/config.json" --args /bin/sleep 30
+python3 "$REPO_DIR/tests/podman-seccomp.py" "$WORK/podman/config.json"
+ln -s busybox "$WORK/podman/rootfs/bin/sleep"
+"$CELL" --root "$WORK/state" run -d -b "$WORK/podman" len-cell >/dev/null
+pid=$("$CELL" --root "$WORK/state" state len-cell | python3 -c 'import json, sys; print(json.load(sys.stdin)["pid"])')
+echo "cell filter installed:         $(installed_len "$pid") instructions"
+"$CELL" --root "$WORK/state" delete --force len-cell
+CRUN=$(command -v "${CRUN:-crun}") || die "no crun"
+export CRUN WORK BENCH_DIR ROUNDS
+unshare -m --propagation private bash -c '
+set -eu
+! mountpoint -q /sys/fs/cgroup/unified || umount /sys/fs/cgroup/unified
+cd "$WORK/podman"
+"$CRUN" --root "$WORK/crun-state" run -d len-crun
+pid=$("$CRUN" --root "$WORK/crun-state" state len-crun | python3 -c "import json, sys; print(json.load(sys.stdin)[\"pid\"])")
+echo "crun filter installed:         $(python3 "$BENCH_DIR/filter-len.py" "$pid") instructions ($("$CRUN" --version | head -n 1))"
+"$CRUN" --root "$WORK/crun-state" delete --force len-crun
+'
+python3 "$REPO_DIR/tests/mkconfig.py" "$WORK/podman/config.json" --args /bin/true
+python3 "$REPO_DIR/tests/podman-seccomp.py" "$WORK/podman/config.json"
+echo "crun CPU per run (crun+init):  $(unshare -m --propagation private bash -c '
+! mountpoint -q /sys/fs/cgroup/unified || umount /sys/fs/cgroup/unified
+'"$(declare -f cpu_cost); WORK=$WORK ROUNDS=$ROUNDS"' cpu_cost "$CRUN"')"

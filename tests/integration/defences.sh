@@ -471,3 +471,33 @@ test_df_sysctl_not_through_a_bind_over_proc() {
 		rt delete --force df-sysctl2
 	done
 }
+
+# ---------------------------------------------------------------------
+# CVE-2025-52565: /dev/console of the image is a symlink.
+
+# The image's /dev (no tmpfs over it) has /dev/console as a symlink to a
+# file of the image (and could name a /proc file): the pty is bound on a
+# fresh /dev/console, never through the symlink onto its target.
+test_df_console_symlink_is_not_followed() {
+	make_bundle
+	cfg process.terminal=true 'mounts-={"destination":"/dev"}'
+	echo keep >"$B/rootfs/etc/victim"
+	ln -s /etc/victim "$B/rootfs/dev/console"
+	cfg_sh 'stat -c "%F %t" /dev/console; grep -c " /etc/victim " /proc/self/mountinfo; cat /etc/victim; echo end'
+	rm -f "$T/cs" "$T/cs.ready"
+	python3 "$TESTS_DIR/consock.py" "$T/cs" -e end --eof >"$T/cs.out" 2>"$T/cs.err" &
+	local cs=$! rc=0
+	wait_for 10 test -e "$T/cs.ready" || fail "console socket receiver did not start: $(cat "$T/cs.err")"
+	ctr_create df-con --console-socket "$T/cs"
+	rt start df-con
+	wait "$cs" || rc=$?
+	local out
+	out=$(tr -d '\r' <"$T/cs.out")
+	note "receiver ($rc): $out"
+	assert_eq 0 "$rc" "console socket receiver"
+	assert_contains "$out" "character special file 88
+0
+keep
+end" "/dev/console (a pty, 136 = 0x88), mounts on /etc/victim, its content"
+	assert_eq keep "$(cat "$B/rootfs/etc/victim")" "the symlink's target"
+}
