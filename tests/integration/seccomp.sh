@@ -374,3 +374,22 @@ test_sc_podman_profile_blocks_what_it_intends() {
 	assert_contains "$filtered" "request_key errno 38"
 	assert_eq "$(grep '^unshare ' <<<"$plain")" "$(grep '^unshare ' <<<"$filtered")" "unshare(CLONE_NEWUSER)"
 }
+
+# Every action, run by the kernel on one call (sched_yield) of a one-thread
+# program: the kill actions and TRAP end it by SIGSYS (128+31), ERRNO
+# returns errnoRet, TRACE without a tracer ENOSYS, LOG and ALLOW let it run.
+test_sc_every_action() {
+	make_bundle
+	sc_helpers
+	local action want
+	for action in KILL:159 KILL_THREAD:159 KILL_PROCESS:159 TRAP:159 'ERRNO:errno 7 0' 'TRACE:errno 38 0' \
+		'LOG:ok 0' 'ALLOW:ok 0'; do
+		want=${action#*:}
+		action=${action%%:*}
+		sc_profile "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"sched_yield\"],\"action\":\"SCMP_ACT_$action\",\"errnoRet\":7}]}"
+		cfg_sh 'sctest 24 >/tmp/o; r=$?; sed "s/^ok [0-9]*/ok/" /tmp/o | tr "\n" " "; echo $r'
+		ctr_run sc-act
+		assert_rc 0
+		assert_eq "$want" "$OUT" "SCMP_ACT_$action (output, exit code)"
+	done
+}
