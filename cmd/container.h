@@ -30,6 +30,9 @@ struct created {
 	char rootfs[4096];
 	bool has_cg;
 	struct cgroup cg;
+	char created[64];    /* RFC 3339, of state.json and the hooks' state */
+	struct state hstate; /* what hooks read (when the config has hooks) */
+	bool spawned;        /* ns_spawn was called: a failure runs poststop */
 };
 
 /* Everything up to the init waiting before exec, state written. On failure

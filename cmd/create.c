@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../hooks/hooks.h"
 #include "../idmap/idmap.h"
 #include "../net/net.h"
 #include "../oci/json.h"
@@ -90,20 +91,18 @@ static char *annotations_json(const struct oci_config *cfg)
 
 static int save_state(const struct create_opts *o, struct created *cr, struct cell_err *e)
 {
-	char created[64];
 	struct state s = {
 		.id = (char *)o->id,
 		.pid = cr->ns.pid,
 		.pid_start = cr->ns.pid_start,
 		.bundle = cr->bundle,
 		.rootfs = cr->rootfs,
-		.created = created,
+		.created = cr->created,
 		.owner = geteuid(),
 		.preserve_fds = o->preserve_fds,
 	};
 	int r;
 
-	log_time_rfc3339(created, sizeof created);
 	s.annotations = annotations_json(cr->cfg);
 	if (cr->has_cg && (s.cgroups = cgroup_state_json(&cr->cg)) == NULL) {
 		free(s.annotations);
@@ -178,6 +177,47 @@ static int make_cgroups(struct cell_ctx *g, const struct create_opts *o, struct 
 	return 0;
 }
 
+static bool has_hooks(const struct oci_config *cfg)
+{
+	for (int k = 0; k < OCI_HOOK_NKINDS; k++)
+		if (cfg->n_hooks[k] > 0)
+			return true;
+	return false;
+}
+
+/* The state hooks read during create (the pid is filled in per stage). */
+static int hook_state(const struct create_opts *o, struct created *cr, struct cell_err *e)
+{
+	cr->hstate = (struct state){
+		.id = (char *)o->id,
+		.bundle = cr->bundle,
+		.rootfs = cr->rootfs,
+		.created = cr->created,
+		.owner = geteuid(),
+		.annotations = annotations_json(cr->cfg),
+	};
+	if (cr->cfg->n_annotations > 0 && cr->hstate.annotations == NULL)
+		return cell_err_errno(e, ENOMEM, "hooks: state of `%s`", o->id);
+	cr->ns.hook_state = &cr->hstate;
+	if (!o->use_fifo || !hooks_any(cr->cfg, OCI_HOOK_START_CONTAINER))
+		return 0;
+	/* The init reports a startContainer failure here: after `start`
+	 * there is no sync socket left. Above the --preserve-fds range. */
+	cr->ns.hook_err_fd = openat(cr->statefd, HOOKS_ERR_FILE,
+				    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (cr->ns.hook_err_fd < 0)
+		return cell_err_sys(e, "create " HOOKS_ERR_FILE);
+	if (cr->ns.hook_err_fd < 3 + o->preserve_fds) {
+		int fd = fcntl(cr->ns.hook_err_fd, F_DUPFD_CLOEXEC, 3 + o->preserve_fds);
+
+		close(cr->ns.hook_err_fd);
+		cr->ns.hook_err_fd = fd;
+		if (fd < 0)
+			return cell_err_sys(e, "dup " HOOKS_ERR_FILE);
+	}
+	return 0;
+}
+
 int container_create(struct cell_ctx *g, const struct create_opts *o, struct created *cr,
 		     struct cell_err *e)
 {
@@ -185,7 +225,8 @@ int container_create(struct cell_ctx *g, const struct create_opts *o, struct cre
 
 	memset(cr, 0, sizeof *cr);
 	cr->rootfd = cr->statefd = cr->ns.fifo_fd = cr->ns.pidfd = cr->ns.sync_fd = -1;
-	cr->ns.console_fd = -1;
+	cr->ns.console_fd = cr->ns.hook_err_fd = -1;
+	log_time_rfc3339(cr->created, sizeof cr->created);
 	if (state_check_id(o->id, e) < 0 || load_config(o, cr, e) < 0)
 		goto fail;
 	cr->rootfd = cmd_open_root(g, true, e);
@@ -207,8 +248,11 @@ int container_create(struct cell_ctx *g, const struct create_opts *o, struct cre
 	cr->ns.statefd = cr->statefd;
 	if (idmap_lease(cr->cfg, cr->rootfd, cr->statefd, o->id, &cr->ns.maps, e) < 0)
 		goto fail_state;
+	if (has_hooks(cr->cfg) && hook_state(o, cr, e) < 0)
+		goto fail_state;
 	if (make_cgroups(g, o, cr, e) < 0)
 		goto fail_state;
+	cr->spawned = true;
 	if (ns_spawn(&cr->ns, e) < 0)
 		goto fail_state;
 	if (cr->ns.console_fd >= 0 && o->console_socket != NULL) {
@@ -225,7 +269,7 @@ int container_create(struct cell_ctx *g, const struct create_opts *o, struct cre
 		if (r < 0)
 			goto fail_state;
 	}
-	if (save_state(o, cr, e) < 0 ||
+	if (save_state(o, cr, e) < 0 || hooks_save(cr->statefd, cr->cfg, e) < 0 ||
 	    (o->pid_file != NULL && cmd_write_pid_file(o->pid_file, cr->ns.pid, e) < 0)) {
 		ns_abort(&cr->ns);
 		goto fail_state;
@@ -253,6 +297,10 @@ void container_destroy(struct created *cr, const char *id)
 		idmap_release(cr->statefd, &ignored);
 		state_remove(cr->rootfd, id, cr->statefd, &ignored);
 	}
+	/* The lifecycle's end after a failed create, as after delete. */
+	if (cr->spawned && cr->ns.hook_state != NULL)
+		hooks_run_warn(cr->cfg, OCI_HOOK_POSTSTOP, &cr->hstate, 0, STATUS_STOPPED);
+	cr->spawned = false;
 }
 
 void created_close(struct created *cr)
@@ -262,7 +310,7 @@ void created_close(struct created *cr)
 	if (cr->statefd >= 0)
 		flock(cr->statefd, LOCK_UN);
 	int *fds[] = { &cr->rootfd, &cr->statefd, &cr->ns.fifo_fd, &cr->ns.pidfd, &cr->ns.sync_fd,
-		       &cr->ns.console_fd };
+		       &cr->ns.console_fd, &cr->ns.hook_err_fd };
 
 	for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) {
 		if (*fds[i] >= 0)
@@ -274,6 +322,9 @@ void created_close(struct created *cr)
 	if (cr->cfg != NULL)
 		oci_config_free(cr->cfg);
 	cr->cfg = NULL;
+	free(cr->hstate.annotations);
+	cr->hstate.annotations = NULL;
+	cr->ns.hook_state = NULL;
 }
 
 static const char create_usage[] =

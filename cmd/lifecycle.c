@@ -1,14 +1,17 @@
 /* `start`, `kill`, `delete`: commands that act on an existing container. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "../hooks/hooks.h"
 #include "../net/net.h"
 #include "../ns/ns.h"
 #include "../state/state.h"
 #include "../util/cleanup.h"
+#include "../util/log.h"
 #include "../util/sys.h"
 #include "console.h"
 #include "opened.h"
@@ -16,6 +19,41 @@
 static const char start_usage[] =
 	"Usage: cell start ID\n"
 	"Start the user program of a created container.\n";
+
+/* With startContainer or poststart hooks, `start` waits for the exec:
+ * the init holds the only reader of exec.fifo, close-on-exec, so our
+ * writer gets POLLERR once the init exec'd (or died). A startContainer
+ * failure is what the init left in HOOKS_ERR_FILE. */
+static int after_start(struct opened *o, int fifo, struct cell_err *e)
+{
+	struct pollfd p = { .fd = fifo, .events = 0 };
+	struct oci_config *hk;
+	char msg[CELL_ERR_MSG];
+	ssize_t n = 0;
+	int fd;
+
+	if (hooks_load(o->dirfd, &hk, e) < 0)
+		return cell_err_wrap(e, "start `%s`", o->s.id);
+	if (hk == NULL)
+		return 0;
+	if (hooks_any(hk, OCI_HOOK_START_CONTAINER) || hooks_any(hk, OCI_HOOK_POSTSTART)) {
+		while (poll(&p, 1, -1) < 0 && errno == EINTR)
+			;
+		fd = openat(o->dirfd, HOOKS_ERR_FILE, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			n = read(fd, msg, sizeof msg - 1);
+			close(fd);
+		}
+		if (n > 0) {
+			msg[n] = '\0';
+			oci_config_free(hk);
+			return cell_err_set(e, ECANCELED, "start `%s`: %s", o->s.id, msg);
+		}
+		hooks_run_warn(hk, OCI_HOOK_POSTSTART, &o->s, o->s.pid, STATUS_RUNNING);
+	}
+	oci_config_free(hk);
+	return 0;
+}
 
 int cmd_start(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 {
@@ -40,12 +78,16 @@ int cmd_start(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 		goto fail;
 	}
 	r = (int)write(fd, "0", 1);
-	close(fd);
 	if (r != 1) {
 		cell_err_sys(e, "start `%s`: write " STATE_FIFO, o.s.id);
+		close(fd);
 		goto fail;
 	}
 	unlinkat(o.dirfd, STATE_FIFO, 0);
+	r = after_start(&o, fd, e);
+	close(fd);
+	if (r < 0)
+		goto fail;
 	close_container(&o);
 	return 0;
 fail:
@@ -116,6 +158,8 @@ int cmd_delete(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 	struct cmd_parser p = { .name = "delete", .usage = delete_usage, .shortopts = "+fh",
 				.longopts = lo, .on_opt = set_bool_opt, .ctx = &force,
 				.min_args = 1, .max_args = 1 };
+	struct oci_config *hk = NULL;
+	struct cell_err ignored;
 	const char *id;
 	struct opened o;
 	int first, r;
@@ -157,12 +201,20 @@ int cmd_delete(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 	console_stop(o.dirfd);
 	if (o.has_cg && container_remove_cgroups(&o.cg, e) < 0)
 		goto fail;
+	/* poststop hooks run once the container is gone; a broken hooks
+	 * file must not keep it from going. */
+	if (o.s.id != NULL && hooks_load(o.dirfd, &hk, &ignored) < 0)
+		log_warn("delete `%s`: %s", id, ignored.msg);
 	if (net_teardown(o.rootfd, o.dirfd, id, e) < 0 || idmap_release(o.dirfd, e) < 0 ||
 	    state_remove(o.rootfd, id, o.dirfd, e) < 0)
 		goto fail;
+	if (hk != NULL)
+		hooks_run_warn(hk, OCI_HOOK_POSTSTOP, &o.s, 0, STATUS_STOPPED);
+	oci_config_free(hk);
 	close_container(&o);
 	return 0;
 fail:
+	oci_config_free(hk);
 	close_container(&o);
 	return -1;
 }

@@ -12,23 +12,9 @@
 #include "../state/state.h"
 #include "opened.h"
 
-/* The OCI state object (plus runc's rootfs/created/owner). */
 static void write_state(struct json_out *o, const struct state *s, enum state_status st)
 {
-	jo_obj_begin(o);
-	jo_kstr(o, "ociVersion", STATE_OCI_VERSION);
-	jo_kstr(o, "id", s->id);
-	jo_ki64(o, "pid", st == STATUS_STOPPED ? 0 : s->pid);
-	jo_kstr(o, "status", state_status_name(st));
-	jo_kstr(o, "bundle", s->bundle);
-	jo_kstr(o, "rootfs", s->rootfs);
-	jo_kstr(o, "created", s->created);
-	jo_ki64(o, "owner", s->owner);
-	if (s->annotations != NULL) {
-		jo_key(o, "annotations");
-		jo_raw(o, s->annotations, strlen(s->annotations));
-	}
-	jo_obj_end(o);
+	state_json(o, s, st);
 }
 
 static const char state_usage[] =

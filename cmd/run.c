@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../hooks/hooks.h"
 #include "../net/net.h"
 #include "../state/state.h"
 #include "../util/sys.h"
@@ -116,6 +117,8 @@ int cmd_run(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 		created_close(&cr);
 		return -1;
 	}
+	/* The program runs (its exec succeeded). */
+	hooks_run_warn(cr.cfg, OCI_HOOK_POSTSTART, &cr.hstate, cr.ns.pid, STATUS_RUNNING);
 	if (o.detach) {
 		created_close(&cr);
 		return 0;
@@ -131,6 +134,7 @@ int cmd_run(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 		net_teardown(cr.rootfd, cr.statefd, o.id, &ignored);
 		idmap_release(cr.statefd, &ignored);
 		state_remove(cr.rootfd, o.id, cr.statefd, &ignored);
+		hooks_run_warn(cr.cfg, OCI_HOOK_POSTSTOP, &cr.hstate, 0, STATUS_STOPPED);
 	}
 	if (r < 0)
 		ns_abort(&cr.ns);

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../hooks/hooks.h"
 #include "../net/net.h"
 #include "../rootfs/rootfs.h"
 #include "../seccomp/seccomp.h"
@@ -18,12 +19,6 @@
 #include "guard.h"
 #include "internal.h"
 #include "sync.h"
-
-static bool has_pivot_hooks(const struct oci_config *cfg)
-{
-	return cfg->n_hooks[OCI_HOOK_CREATE_RUNTIME] > 0 ||
-	       cfg->n_hooks[OCI_HOOK_CREATE_CONTAINER] > 0;
-}
 
 /* The pty from the container's devpts, /dev/console bound to it (before
  * rootfs_finalize may make /dev read-only); the master goes to the parent
@@ -63,11 +58,16 @@ static int child_mounts(struct ns_child_args *a, struct rootfs_ctx *r, struct ce
 	};
 	if (rootfs_prepare(r, e) < 0)
 		return -1;
-	if (has_pivot_hooks(c->cfg)) {
-		/* createRuntime/createContainer hooks run between these. */
+	if (hooks_before_pivot(c->cfg)) {
+		int64_t pid;
+
+		/* prestart and createRuntime hooks run in the parent now. */
 		if (sync_send(a->sync_fd, SYNC_MOUNTS_DONE, 0) < 0)
 			return cell_err_sys(e, "sync: send mounts-done");
-		if (sync_expect(a->sync_fd, SYNC_PIVOT, NULL, e) < 0)
+		if (sync_expect(a->sync_fd, SYNC_PIVOT, &pid, e) < 0)
+			return -1;
+		if (hooks_run(c->cfg, OCI_HOOK_CREATE_CONTAINER, c->hook_state, (pid_t)pid,
+			      STATUS_CREATING, e) < 0)
 			return -1;
 	}
 	if (rootfs_pivot(r, e) < 0 || child_tty(a, e) < 0)
@@ -138,7 +138,7 @@ static int child_setup(struct ns_child_args *a, char *exe, size_t cap, struct ce
 {
 	const struct ns_container *c = a->c;
 	/* What the init needs of the fds the parent had open. */
-	int keep[] = { a->sync_fd, c->fifo_fd };
+	int keep[] = { a->sync_fd, c->fifo_fd, c->hook_err_fd };
 	struct rootfs_ctx r;
 	int r_ok;
 
@@ -152,7 +152,7 @@ static int child_setup(struct ns_child_args *a, char *exe, size_t cap, struct ce
 	}
 	/* Whatever the parent had open (state dir, cgroup dirs, --root,
 	 * namespace paths) is gone before anything of the container runs. */
-	if (ns_guard_close_fds(c->preserve_fds, keep, c->fifo_fd >= 0 ? 2 : 1, e) < 0)
+	if (ns_guard_close_fds(c->preserve_fds, keep, 3, e) < 0)
 		return -1;
 	if (recv_idmounts(a, e) < 0 || sync_expect(a->sync_fd, SYNC_PARENT_DONE, NULL, e) < 0)
 		return -1;
@@ -235,6 +235,13 @@ noreturn void ns_child_main(struct ns_child_args *a)
 	} else if (how != SYNC_EXEC) {
 		_exit(1);
 	}
+	if (hooks_any(c->cfg, OCI_HOOK_START_CONTAINER) &&
+	    hooks_run(c->cfg, OCI_HOOK_START_CONTAINER, c->hook_state, (pid_t)m.value,
+		      STATUS_CREATED, &e) < 0) {
+		if (how == SYNC_EXEC)
+			child_fail(a->sync_fd, &e, 1);
+		goto fail_late;
+	}
 	if (c->child_sigmask != NULL)
 		sigprocmask(SIG_SETMASK, c->child_sigmask, NULL);
 	execve(exe, c->cfg->process.args, c->cfg->process.env);
@@ -247,8 +254,11 @@ noreturn void ns_child_main(struct ns_child_args *a)
 	if (how == SYNC_EXEC)
 		child_fail(a->sync_fd, &e, 127);
 fail_late:
-	/* After `start` there is no parent to report to: the container's
-	 * stderr is the only place left. */
+	/* After `start` there is no parent to report to: `start` reads the
+	 * hooks' error file when there is one; else the container's stderr
+	 * is the only place left. */
+	if (c->hook_err_fd >= 0 && write(c->hook_err_fd, e.msg, strlen(e.msg)) < 0)
+		_exit(127);
 	dprintf(STDERR_FILENO, "cell: %s\n", e.msg);
 	_exit(127);
 }

@@ -10,6 +10,7 @@
 #include "../cgroup/cgroup.h"
 #include "../idmap/idmap.h"
 #include "../oci/config.h"
+#include "../state/state.h"
 #include "../util/err.h"
 
 struct ns_container {
@@ -26,6 +27,8 @@ struct ns_container {
 	int rootfd;         /* --root, for net/ (leases), or -1 */
 	int statefd;        /* ROOT/ID, for net/ (its record), or -1 */
 	struct idmap_maps maps; /* of a new user namespace (config or leased) */
+	const struct state *hook_state; /* the state hooks read (pid aside); set when cfg has hooks */
+	int hook_err_fd;    /* create with startContainer hooks: where the init leaves their error, or -1 */
 
 	/* Outputs of ns_spawn. */
 	pid_t pid;

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../hooks/hooks.h"
 #include "../idmap/idmap.h"
 #include "../net/net.h"
 #include "../seccomp/seccomp.h"
@@ -176,11 +177,15 @@ static int drive_stages(struct ns_container *c, const struct ns_child_args *a, s
 		return -1;
 	if (sync_send(c->sync_fd, SYNC_PARENT_DONE, 0) < 0)
 		return cell_err_sys(e, "sync: send parent-done");
-	if (cfg->n_hooks[OCI_HOOK_CREATE_RUNTIME] > 0 || cfg->n_hooks[OCI_HOOK_CREATE_CONTAINER] > 0) {
+	if (hooks_before_pivot(cfg)) {
 		if (sync_expect(c->sync_fd, SYNC_MOUNTS_DONE, NULL, e) < 0)
 			return -1;
-		/* createRuntime and createContainer hooks run here (issue 6). */
-		if (sync_send(c->sync_fd, SYNC_PIVOT, 0) < 0)
+		/* The init's namespaces and mounts exist, pivot_root is next. */
+		if (hooks_run(cfg, OCI_HOOK_PRESTART, c->hook_state, c->pid, STATUS_CREATING, e) < 0 ||
+		    hooks_run(cfg, OCI_HOOK_CREATE_RUNTIME, c->hook_state, c->pid, STATUS_CREATING, e) < 0)
+			return -1;
+		/* The value is the init's pid here, for the createContainer hooks. */
+		if (sync_send(c->sync_fd, SYNC_PIVOT, c->pid) < 0)
 			return cell_err_sys(e, "sync: send pivot");
 	}
 	if (cfg->process.terminal &&
@@ -311,7 +316,8 @@ int ns_release(struct ns_container *c, bool wait_fifo, struct cell_err *e)
 {
 	int r = 0;
 
-	if (sync_send(c->sync_fd, wait_fifo ? SYNC_WAIT_FIFO : SYNC_EXEC, 0) < 0)
+	/* The init's pid rides along, for its startContainer hooks. */
+	if (sync_send(c->sync_fd, wait_fifo ? SYNC_WAIT_FIFO : SYNC_EXEC, c->pid) < 0)
 		r = cell_err_sys(e, "sync: release container init");
 	else if (!wait_fifo)
 		r = sync_wait_exec(c->sync_fd, e);

@@ -160,6 +160,24 @@ int state_remove(int rootfd, const char *id, int dirfd, struct cell_err *e)
 	return 0;
 }
 
+void state_json(struct json_out *o, const struct state *s, enum state_status st)
+{
+	jo_obj_begin(o);
+	jo_kstr(o, "ociVersion", STATE_OCI_VERSION);
+	jo_kstr(o, "id", s->id);
+	jo_ki64(o, "pid", st == STATUS_STOPPED ? 0 : s->pid);
+	jo_kstr(o, "status", state_status_name(st));
+	jo_kstr(o, "bundle", s->bundle);
+	jo_kstr(o, "rootfs", s->rootfs);
+	jo_kstr(o, "created", s->created);
+	jo_ki64(o, "owner", s->owner);
+	if (s->annotations != NULL) {
+		jo_key(o, "annotations");
+		jo_raw(o, s->annotations, strlen(s->annotations));
+	}
+	jo_obj_end(o);
+}
+
 int state_write(int dirfd, const struct state *s, struct cell_err *e)
 {
 	struct json_out o;

@@ -70,4 +70,9 @@ enum state_status state_status(int dirfd, const struct state *s, int *pidfd);
 
 const char *state_status_name(enum state_status st);
 
+struct json_out;
+/* The OCI state object of `cell state` (plus runc's rootfs, created and
+ * owner), with status st; pid 0 when stopped. Hooks read the same. */
+void state_json(struct json_out *o, const struct state *s, enum state_status st);
+
 #endif
