@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -37,6 +38,8 @@ static int after_start(struct opened *o, int fifo, struct cell_err *e)
 	if (hk == NULL)
 		return 0;
 	if (hooks_any(hk, OCI_HOOK_START_CONTAINER) || hooks_any(hk, OCI_HOOK_POSTSTART)) {
+		/* Started: `state` may look (a hook may ask it) while we wait. */
+		flock(o->dirfd, LOCK_UN);
 		while (poll(&p, 1, -1) < 0 && errno == EINTR)
 			;
 		fd = openat(o->dirfd, HOOKS_ERR_FILE, O_RDONLY | O_CLOEXEC);

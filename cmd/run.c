@@ -117,7 +117,10 @@ int cmd_run(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 		created_close(&cr);
 		return -1;
 	}
-	/* The program runs (its exec succeeded). */
+	/* The program runs (its exec succeeded). Unlocked: a poststart hook
+	 * may ask `cell state`. */
+	if (hooks_any(cr.cfg, OCI_HOOK_POSTSTART))
+		flock(cr.statefd, LOCK_UN);
 	hooks_run_warn(cr.cfg, OCI_HOOK_POSTSTART, &cr.hstate, cr.ns.pid, STATUS_RUNNING);
 	if (o.detach) {
 		created_close(&cr);

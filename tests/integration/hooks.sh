@@ -262,3 +262,18 @@ test_hooks_kept_from_create_time() {
 	assert_ok rt delete c1
 	assert_eq poststop "$(order)"
 }
+
+test_poststart_hook_may_ask_state() {
+	hooks_setup
+	local cell
+	cell=$(command -v "$CELL")
+	cfg "hooks={\"poststart\":[{\"path\":\"$cell\",\"args\":[\"cell\",\"--root\",\"$ROOT\",\"state\",\"c1\"],\"timeout\":5}]}"
+	cfg_args sleep 600
+	ctr_create c1
+	assert_ok rt start c1
+	assert_not_contains "$ERR" "poststart" "start's warnings"
+	assert_eq running "$(ctr_status c1)"
+	ctr_detach c2
+	assert_not_contains "$(cat "$T/c2.err")" "poststart" "run -d's warnings"
+	assert_eq running "$(ctr_status c2)"
+}
