@@ -513,14 +513,16 @@ cgroups_leaked() {
 # cleanup_test TESTDIR: undo whatever the test made, whatever state it
 # ended in. Prints what it had to clean up by force.
 cleanup_test() {
-	local t=$1 root="$1/state" d id p n leaked=""
-	if [ -d "$root" ]; then
-		for d in "$root"/*/; do
+	local t=$1 root="$1/state" r d id p n leaked=""
+	# $T/state is $ROOT; a test may use more roots named $T/state-*.
+	for r in "$root" "$t"/state-*; do
+		[ -d "$r" ] || continue
+		for d in "$r"/*/; do
 			[ -d "$d" ] || continue
 			id=$(basename "$d")
-			timeout -k 1 5 "$CELL" --root "$root" delete --force "$id" >/dev/null 2>&1 || true
+			timeout -k 1 5 "$CELL" --root "$r" delete --force "$id" >/dev/null 2>&1 || true
 		done
-	fi
+	done
 	if [ -f "$t/.cgroups" ]; then
 		for p in $(cgroups_leaked "$t"); do
 			rmdir "$p" 2>/dev/null

@@ -187,7 +187,8 @@ test_cpuset_v1_empty_existing_parent_is_filled() {
 	local d
 	d=$(cg_dir cpuset)
 	[ "$d" != "$CG" ] && [ "$d" != "$CG/unified" ] || skip "cpuset is not on cgroup v1 here"
-	local top="/celltest-$$-cs"
+	# Not named "cell": concurrent runs would take it for a leak of theirs.
+	local top="/ctst-$$-cs"
 	mkdir "$d$top"
 	assert_eq "" "$(cat "$d$top/cpuset.cpus")" "a new cpuset starts empty"
 	make_bundle

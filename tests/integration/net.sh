@@ -118,14 +118,26 @@ test_net_auto_addresses_distinct_concurrent_and_reused() {
 	net_bundle
 	cfg_args sleep 60
 	local i pids=() ips freed new
+	# Half of them under a second --root: the leases are host-wide.
 	for i in $(seq 1 20); do
-		rt create -b "$B" "n$i" </dev/null >"$T/n$i.out" 2>"$T/n$i.err" &
+		if [ $((i % 2)) = 0 ]; then
+			"$CELL" --root "$T/state-2" create -b "$B" "n$i" </dev/null >"$T/n$i.out" 2>"$T/n$i.err" &
+		else
+			rt create -b "$B" "n$i" </dev/null >"$T/n$i.out" 2>"$T/n$i.err" &
+		fi
 		pids+=($!)
 	done
 	for i in "${!pids[@]}"; do
 		wait "${pids[$i]}" || fail "create n$((i + 1)) failed: $(cat "$T/n$((i + 1)).err")"
 	done
-	ips=$(for i in $(seq 1 20); do ctr_ip "n$i"; done | sort -u)
+	ip_of() { # N: n$N's address, from the root it is under
+		if [ $(($1 % 2)) = 0 ] && [ "$1" -le 20 ]; then
+			"$CELL" --root "$T/state-2" info "n$1" | awk '$1 == "IP:" { print $2; exit }'
+		else
+			ctr_ip "n$1"
+		fi
+	}
+	ips=$(for i in $(seq 1 20); do ip_of "$i"; done | sort -u)
 	assert_eq 20 "$(printf '%s\n' "$ips" | grep -c "^$NET\.")" "distinct addresses: $(echo $ips)"
 	assert_eq 20 "$(ports_of "$BR" | wc -w)" "veths on the bridge"
 	# Free five; the next five get exactly those back.
@@ -134,7 +146,8 @@ test_net_auto_addresses_distinct_concurrent_and_reused() {
 	for i in $(seq 21 25); do ctr_create "n$i"; done
 	new=$(for i in $(seq 21 25); do ctr_ip "n$i"; done | sort | xargs)
 	assert_eq "$freed" "$new" "addresses reused"
-	assert_eq 20 "$(rt list | grep -c "$NET\.")" "list shows the addresses"
+	assert_eq 10 "$(rt list | grep -c "$NET\.")" "list shows the addresses"
+	assert_eq 10 "$("$CELL" --root "$T/state-2" list | grep -c "$NET\.")" "list of the second root"
 }
 
 test_net_nothing_left_after_delete() {
@@ -309,7 +322,7 @@ test_net_error_names_operation_and_link() {
 test_net_leases_are_host_wide_across_roots() {
 	net_bundle
 	cfg_args sleep 60
-	local root2="$T/root2" ip1 ip2 l1 l2
+	local root2="$T/state-2" ip1 ip2 l1 l2 # deleted by the cleanup too
 	ctr_detach c1
 	# The same ID under another --root, on the same bridge.
 	assert_ok "$CELL" --root "$root2" run -d -b "$B" c1
@@ -464,4 +477,22 @@ test_netdev_with_veth_both_inside_and_cleaned() {
 	assert_ok rt delete --force c1
 	assert_ok host_has_link "$d"
 	assert_no_net_left "$BR"
+}
+
+test_net_info_and_list_show_both_families_links_up() {
+	net_bundle
+	cfg 'annotations["cell.net.ipv6"]=auto'
+	cfg_args sleep 60
+	ctr_detach c1
+	local v4 v6 pid
+	v4=$(ctr_ip c1)
+	v6=$(ctr_ip c1 6)
+	assert_match "$v4" "^$NET\.[0-9]+$" "IPv4 in info"
+	assert_match "$v6" "^${NET6}[0-9a-f]+$" "IPv6 in info"
+	assert_ok rt list
+	assert_match "$OUT" "^c1 +running +[0-9]+ +$v4,$v6 " "list row"
+	pid=$(ctr_pid c1)
+	# lo and eth0 up inside (IFF_UP).
+	assert_eq 1 "$(( $(nsenter -t "$pid" -n cat /sys/class/net/lo/flags) & 1 ))" "lo up"
+	assert_eq 1 "$(( $(nsenter -t "$pid" -n cat /sys/class/net/eth0/flags) & 1 ))" "eth0 up"
 }
