@@ -358,9 +358,14 @@ static int walk_create(struct cg_hier *h, uint32_t need, bool take_over, struct 
 		if (mkdirat(cur, comp, 0755) == 0) {
 			h->created++;
 			made = true;
-		} else if (errno != EEXIST || h->created) {
+		} else if (errno != EEXIST) {
 			cell_err_sys(e, "create cgroup `%s%s`", h->mnt, h->path);
 			goto fail;
+		} else if (h->created) {
+			/* A concurrent create made it below a level we made (a
+			 * new /cell, then another container's scope): the
+			 * levels above are shared now, ours start below. */
+			h->created = 0;
 		} else {
 			took = take_over && p[strspn(p, "/")] == '\0';
 		}
