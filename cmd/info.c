@@ -9,17 +9,19 @@
 #include <unistd.h>
 
 #include "../net/net.h"
+#include "../oci/json.h"
 #include "../state/state.h"
 #include "../util/fs.h"
 #include "console.h"
 #include "opened.h"
 
 static const char info_usage[] =
-	"Usage: cell info [-H] ID\n"
+	"Usage: cell info [-H] [--format text|json] ID\n"
 	"Show a container: Name, State, PID, uid and gid maps (with a user namespace),\n"
 	"CPU, block I/O and memory use, pids, IP addresses, host link and its byte\n"
 	"counters, and the console holder of a detached terminal (cell console).\n"
-	"  -H, --no-humanize   byte counters as plain numbers\n";
+	"  -H, --no-humanize   byte counters as plain numbers\n"
+	"  -f, --format FORMAT text (default) or json: one object with the same facts\n";
 
 static void print_size(const char *label, uint64_t n, bool raw, bool sub);
 
@@ -99,37 +101,57 @@ static void print_cgroups(const struct state *s, bool raw)
 
 /* The init's id maps as the kernel has them, when it has its own user
  * namespace: one line per range, "container host size". */
-static void print_idmaps(pid_t pid)
+static bool own_userns(pid_t pid)
 {
-	static const char *const files[] = { "uid_map", "gid_map" };
-	static const char *const labels[] = { "UID map:", "GID map:" };
 	char path[64], ours[64], theirs[64];
-	struct cell_err ignored;
 	ssize_t n;
 
 	snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
 	n = readlink(path, theirs, sizeof theirs - 1);
 	if (n < 0)
-		return;
+		return false;
 	theirs[n] = '\0';
 	n = readlink("/proc/self/ns/user", ours, sizeof ours - 1);
-	if (n >= 0 && (ours[n] = '\0', strcmp(ours, theirs) == 0))
-		return;
-	for (size_t f = 0; f < 2; f++) {
-		char *buf = NULL, *line, *save = NULL;
-		size_t len;
+	return !(n >= 0 && (ours[n] = '\0', strcmp(ours, theirs) == 0));
+}
 
-		snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, files[f]);
-		if (fs_read_file(AT_FDCWD, path, 65536, &buf, &len, &ignored) < 0)
-			continue;
-		for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-			unsigned long c, h, sz;
+static const char *const idmap_files[] = { "uid_map", "gid_map" };
 
-			if (sscanf(line, "%lu %lu %lu", &c, &h, &sz) == 3)
-				printf("%-15s %lu %lu %lu\n", labels[f], c, h, sz);
-		}
-		free(buf);
+/* Calls fn for each "container host size" range of FILE; -1 when unreadable. */
+typedef void idmap_fn(void *arg, unsigned long container, unsigned long host, unsigned long size);
+
+static int each_idmap(pid_t pid, const char *file, idmap_fn *fn, void *arg)
+{
+	char path[64], *buf = NULL, *line, *save = NULL;
+	struct cell_err ignored;
+	size_t len;
+
+	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+	if (fs_read_file(AT_FDCWD, path, 65536, &buf, &len, &ignored) < 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned long c, h, sz;
+
+		if (sscanf(line, "%lu %lu %lu", &c, &h, &sz) == 3)
+			fn(arg, c, h, sz);
 	}
+	free(buf);
+	return 0;
+}
+
+static void print_idmap_line(void *label, unsigned long c, unsigned long h, unsigned long sz)
+{
+	printf("%-15s %lu %lu %lu\n", (const char *)label, c, h, sz);
+}
+
+static void print_idmaps(pid_t pid)
+{
+	static const char *const labels[] = { "UID map:", "GID map:" };
+
+	if (!own_userns(pid))
+		return;
+	for (size_t f = 0; f < 2; f++)
+		each_idmap(pid, idmap_files[f], print_idmap_line, (void *)labels[f]);
 }
 
 /* The console holder, while one runs (run -d / create of a terminal). */
@@ -143,20 +165,163 @@ static void print_console(struct cell_ctx *g, int dirfd, const char *id)
 	printf("%-15s %s/%s/%s\n", "Console:", g->root, id, CONSOLE_SOCK);
 }
 
+/* --format json: the facts above as one object; what is unknown is left out. */
+static void json_idmap_range(void *o, unsigned long c, unsigned long h, unsigned long sz)
+{
+	jo_obj_begin(o);
+	jo_ku64(o, "containerID", c);
+	jo_ku64(o, "hostID", h);
+	jo_ku64(o, "size", sz);
+	jo_obj_end(o);
+}
+
+static void json_idmaps(struct json_out *o, pid_t pid)
+{
+	static const char *const keys[] = { "uid_map", "gid_map" };
+
+	if (!own_userns(pid))
+		return;
+	for (size_t f = 0; f < 2; f++) {
+		struct json_out a;
+
+		jo_init(&a, 0);
+		jo_arr_begin(&a);
+		if (each_idmap(pid, idmap_files[f], json_idmap_range, &a) == 0) {
+			jo_arr_end(&a);
+			jo_key(o, keys[f]);
+			if (a.oom)
+				o->oom = true;
+			else
+				jo_raw(o, a.buf, a.len);
+		}
+		jo_free(&a);
+	}
+}
+
+static void json_cgroups(struct json_out *o, const struct state *s)
+{
+	struct cell_err ignored;
+	struct cgroup_stats st;
+	struct cgroup cg;
+	uint64_t io = 0;
+
+	if (s->cgroups == NULL || cgroup_open(&cg, s->cgroups, &ignored) < 0)
+		return;
+	cgroup_stats(&cg, &st);
+	cgroup_close(&cg);
+	if (st.has_cpu)
+		jo_ku64(o, "cpu_use_ns", st.cpu_total_ns);
+	for (size_t i = 0; i < st.n_io; i++)
+		io += st.io[i].read_bytes + st.io[i].write_bytes;
+	if (st.has_io)
+		jo_ku64(o, "blkio_bytes", io);
+	if (st.has_memory) {
+		jo_ku64(o, "memory_use_bytes", st.mem_usage);
+		if (st.mem_max_usage)
+			jo_ku64(o, "memory_peak_bytes", st.mem_max_usage);
+	}
+	if (st.has_pids) {
+		jo_ku64(o, "pids", st.pids_current);
+		if (st.pids_limit != UINT64_MAX)
+			jo_ku64(o, "pids_limit", st.pids_limit);
+	}
+}
+
+static void json_ip(struct json_out *o, const char *ip)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof buf, "%.*s", (int)strcspn(ip, "/"), ip);
+	jo_str(o, buf);
+}
+
+static void json_net(struct json_out *o, const struct net_summary *ns, bool running)
+{
+	struct cell_err ignored;
+	uint64_t rx, tx;
+
+	if (ns->ipv4[0] || ns->ipv6[0]) {
+		jo_key(o, "ips");
+		jo_arr_begin(o);
+		if (ns->ipv4[0])
+			json_ip(o, ns->ipv4);
+		if (ns->ipv6[0])
+			json_ip(o, ns->ipv6);
+		jo_arr_end(o);
+	}
+	if (!ns->link[0] || !running)
+		return;
+	jo_kstr(o, "link", ns->link);
+	if (net_link_bytes(ns->link, &rx, &tx, &ignored) < 0)
+		return;
+	jo_ku64(o, "tx_bytes", tx);
+	jo_ku64(o, "rx_bytes", rx);
+}
+
+static int info_json(struct cell_ctx *g, int dirfd, const struct state *s, enum state_status st,
+		     struct cell_err *e)
+{
+	struct net_summary ns;
+	struct json_out o;
+	pid_t holder;
+
+	jo_init(&o, 1);
+	jo_obj_begin(&o);
+	jo_kstr(&o, "id", s->id);
+	jo_kstr(&o, "state", state_status_name(st));
+	if (st != STATUS_STOPPED) {
+		jo_ki64(&o, "pid", s->pid);
+		json_idmaps(&o, s->pid);
+		json_cgroups(&o, s);
+	}
+	if (s->bundle)
+		jo_kstr(&o, "bundle", s->bundle);
+	if (s->created)
+		jo_kstr(&o, "created", s->created);
+	if (net_summary_read(dirfd, &ns) == 0)
+		json_net(&o, &ns, st != STATUS_STOPPED);
+	holder = console_holder_pid(dirfd);
+	if (holder != 0) {
+		char sock[4096];
+
+		jo_ki64(&o, "console_pid", holder);
+		snprintf(sock, sizeof sock, "%s/%s/%s", g->root, s->id, CONSOLE_SOCK);
+		jo_kstr(&o, "console_socket", sock);
+	}
+	jo_obj_end(&o);
+	return cmd_print_json(&o, e);
+}
+
+struct info_opts {
+	bool raw;
+	bool json;
+};
+
 static int info_on_opt(void *ctx, int opt, const char *arg, struct cell_err *e)
 {
-	*(bool *)ctx = true;
+	struct info_opts *io = ctx;
+
+	if (opt == 'H')
+		io->raw = true;
+	else if (strcmp(arg, "json") == 0)
+		io->json = true;
+	else if (strcmp(arg, "text") == 0)
+		io->json = false;
+	else
+		return cell_err_set(e, EINVAL, "info: --format: `%s` is not text or json", arg);
 	return 0;
 }
 
 int cmd_info(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 {
 	static const struct option lo[] = {
-		{ "no-humanize", no_argument, NULL, 'H' }, { "help", no_argument, NULL, 'h' }, { 0 },
+		{ "no-humanize", no_argument, NULL, 'H' }, { "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' }, { 0 },
 	};
-	bool raw = false;
-	struct cmd_parser p = { .name = "info", .usage = info_usage, .shortopts = "+Hh",
-				.longopts = lo, .on_opt = info_on_opt, .ctx = &raw,
+	struct info_opts io = { 0 };
+	bool raw;
+	struct cmd_parser p = { .name = "info", .usage = info_usage, .shortopts = "+Hf:h",
+				.longopts = lo, .on_opt = info_on_opt, .ctx = &io,
 				.min_args = 1, .max_args = 1 };
 	struct net_summary ns;
 	enum state_status st;
@@ -170,7 +335,14 @@ int cmd_info(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 	dirfd = read_container(g, argv[first], &s, e);
 	if (dirfd < 0)
 		return -1;
+	raw = io.raw;
 	st = container_status(dirfd, &s, NULL, NULL);
+	if (io.json) {
+		r = info_json(g, dirfd, &s, st, e);
+		state_free(&s);
+		close(dirfd);
+		return r;
+	}
 	snprintf(status, sizeof status, "%s", state_status_name(st));
 	for (char *c = status; *c; c++)
 		*c = (char)toupper((unsigned char)*c);

@@ -447,3 +447,59 @@ test_state_shows_annotations() {
 	wait_status c1 stopped
 	ctr_state c1 | check_annotations "a stopped container"
 }
+
+# info --format json: one object whose id, state and pid are `state`'s,
+# with the cgroup numbers as integers; the text output is unchanged.
+test_info_format_json() {
+	make_bundle
+	cfg_args sleep 600
+	ctr_detach c1
+	local js st
+	try rt info --format json c1
+	assert_rc 0
+	js=$OUT
+	note "$js"
+	st=$(ctr_state c1)
+	assert_eq "$(printf '%s' "$st" | jget id)" "$(printf '%s' "$js" | jget id)" "id"
+	assert_eq "$(printf '%s' "$st" | jget status)" "$(printf '%s' "$js" | jget state)" "state"
+	assert_eq "$(printf '%s' "$st" | jget pid)" "$(printf '%s' "$js" | jget pid)" "pid"
+	assert_eq "$(printf '%s' "$st" | jget bundle)" "$(printf '%s' "$js" | jget bundle)" "bundle"
+	printf '%s' "$js" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+for k in ("cpu_use_ns", "memory_use_bytes", "pids", "blkio_bytes", "memory_peak_bytes",
+          "tx_bytes", "rx_bytes", "pid"):
+    if k in d:
+        assert type(d[k]) is int and d[k] >= 0, (k, d[k])
+for k in ("uid_map", "gid_map"):
+    for r in d.get(k, []):
+        assert sorted(r) == ["containerID", "hostID", "size"], r
+assert "cpu_use_ns" in d or "pids" in d or "memory_use_bytes" in d, "no cgroup numbers"
+assert isinstance(d.get("ips", []), list)
+' || fail "info json: $js"
+	try rt info --format=text c1
+	assert_rc 0
+	assert_match "$OUT" '^Name: +c1$' "text: Name"
+	try rt info c1
+	assert_match "$OUT" '^State: +RUNNING$' "default is text"
+	assert_ok rt kill c1 KILL
+	wait_status c1 stopped
+	try rt info --format=json c1
+	assert_rc 0
+	printf '%s' "$OUT" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["state"] == "stopped" and "pid" not in d and "cpu_use_ns" not in d, d
+' || fail "info json when stopped: $OUT"
+}
+
+test_info_format_unknown_is_an_error() {
+	make_bundle
+	cfg_args sleep 600
+	ctr_detach c1
+	try rt info --format yaml c1
+	assert_ne 0 "$RC" "exit code"
+	assert_contains "$ERR" "yaml" "error names the format"
+	assert_one_line "$ERR" "one-line error"
+	assert_eq "" "$OUT" "nothing on stdout"
+}

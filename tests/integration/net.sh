@@ -276,6 +276,10 @@ test_net_info_shows_addresses_link_and_bytes() {
 	tx=$(printf '%s\n' "$OUT" | awk '$1 == "TX" { print $3 }')
 	[ "${tx:-0}" -ge 196 ] || fail "TX bytes after two pings: ${tx:-none}"
 	assert_contains "$(ports_of "$BR")" "$(printf '%s\n' "$OUT" | awk '$1 == "Link:" { print $2 }')"
+	assert_ok rt info --format json c1
+	assert_contains "$(printf '%s' "$OUT" | jget ips)" "\"$(ctr_ip c1)\"" "info json ips"
+	assert_match "$(printf '%s' "$OUT" | jget link)" '^cell-[0-9a-f]{10}$' "info json link"
+	[ "$(printf '%s' "$OUT" | jget tx_bytes)" -ge 196 ] || fail "info json tx_bytes: $OUT"
 }
 
 test_net_spec_bridge_runs() {

@@ -31,6 +31,9 @@ touch /plain/made; touch /shared/ready; exec sleep 600'
 	assert_ok rt info id-mapped
 	assert_contains "$OUT" "UID map:        0 100000 65536" "info"
 	assert_contains "$OUT" "GID map:        0 100000 65536" "info"
+	assert_ok rt info --format json id-mapped
+	assert_eq '[{"containerID": 0, "hostID": 100000, "size": 65536}]' "$(printf '%s' "$OUT" | jget uid_map)" "info json uid_map"
+	assert_eq '[{"containerID": 0, "hostID": 100000, "size": 65536}]' "$(printf '%s' "$OUT" | jget gid_map)" "info json gid_map"
 	assert_ok rt delete --force id-mapped
 }
 
@@ -40,6 +43,8 @@ test_id_info_without_userns() {
 	ctr_detach id-plain
 	assert_ok rt info id-plain
 	assert_not_contains "$OUT" "UID map:" "info without a user namespace"
+	assert_ok rt info --format json id-plain
+	assert_not_contains "$OUT" "uid_map" "info json without a user namespace"
 	assert_ok rt delete --force id-plain
 }
 
