@@ -14,6 +14,7 @@
 
 #include "../state/state.h"
 #include "../util/cleanup.h"
+#include "../util/fs.h"
 #include "console.h"
 #include "opened.h"
 #include "tty.h"
@@ -47,17 +48,7 @@ static int connect_holder(int dirfd, const char *id, struct cell_err *e)
 /* Write all of buf to stdout; false when it is gone. */
 static bool out_all(const char *buf, size_t n)
 {
-	while (n > 0) {
-		ssize_t w = write(STDOUT_FILENO, buf, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		buf += w;
-		n -= (size_t)w;
-	}
-	return true;
+	return fs_write_all(STDOUT_FILENO, buf, n) == 0;
 }
 
 /* One output message from the holder to stdout: 1, 0 at the end (the

@@ -292,20 +292,6 @@ static noreturn void joiner_main(struct exec_child *c)
 
 /* ---- the parent ---- */
 
-static int move_above(int *fd, int min, struct cell_err *e)
-{
-	int nfd;
-
-	if (*fd >= min)
-		return 0;
-	nfd = fcntl(*fd, F_DUPFD_CLOEXEC, min);
-	if (nfd < 0)
-		return cell_err_sys(e, "dup fd %d above %d", *fd, min);
-	close(*fd);
-	*fd = nfd;
-	return 0;
-}
-
 static void reap(pid_t pid)
 {
 	while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
@@ -416,8 +402,8 @@ int ns_exec_spawn(struct ns_exec *x, struct cell_err *e)
 		cell_err_sys(e, "socketpair");
 		goto out;
 	}
-	if (move_above(&sv[0], 3 + x->preserve_fds, e) < 0 ||
-	    move_above(&sv[1], 3 + x->preserve_fds, e) < 0)
+	if (ns_fd_move_above(&sv[0], 3 + x->preserve_fds, e) < 0 ||
+	    ns_fd_move_above(&sv[1], 3 + x->preserve_fds, e) < 0)
 		goto out;
 	c.sync_fd = sv[1];
 	joiner = clone_joiner(&c, e);

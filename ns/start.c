@@ -20,7 +20,7 @@
 #include "sync.h"
 
 /* Keep the runtime's own fds out of the range passed with --preserve-fds. */
-static int move_above(int *fd, int min, struct cell_err *e)
+int ns_fd_move_above(int *fd, int min, struct cell_err *e)
 {
 	int nfd;
 
@@ -278,8 +278,8 @@ int ns_spawn(struct ns_container *c, struct cell_err *e)
 	c->sync_fd = sv[0];
 	a.sync_fd = sv[1];
 	if (c->preserve_fds > 0 &&
-	    (move_above(&c->sync_fd, 3 + c->preserve_fds, e) < 0 ||
-	     move_above(&a.sync_fd, 3 + c->preserve_fds, e) < 0))
+	    (ns_fd_move_above(&c->sync_fd, 3 + c->preserve_fds, e) < 0 ||
+	     ns_fd_move_above(&a.sync_fd, 3 + c->preserve_fds, e) < 0))
 		goto fail;
 	pid = clone_child(&a, &c->pidfd, e);
 	close(a.sync_fd);
