@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../state/state.h"
 #include "internal.h"
 
 /* Allocation looks at no more than this many addresses of a subnet. */
@@ -68,34 +69,11 @@ void net_ipam_unlock(int lockfd, const char *bridge)
 
 uint64_t net_pid_start(pid_t pid)
 {
-	char path[32], buf[1024], *p;
-	unsigned long long start = 0;
-	ssize_t n;
-	int fd;
+	char letter = 0;
+	uint64_t start = state_pid_stat(pid, &letter);
 
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	/* Fields after the command (which may hold anything but ends at the
-	 * last ')'): state is the 3rd, starttime the 22nd. */
-	p = strrchr(buf, ')');
-	if (p == NULL || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
-		return 0;
-	p += 2;
-	for (int field = 3; field < 22 && p != NULL; field++) {
-		p = strchr(p, ' ');
-		if (p != NULL)
-			p++;
-	}
-	if (p == NULL || sscanf(p, "%llu", &start) != 1)
-		return 0;
-	return start;
+	/* A zombie's leases are free: its container is gone. */
+	return letter == 'Z' || letter == 'X' ? 0 : start;
 }
 
 /* 1 when the lease `name` belongs to o, 0 when to another live container,

@@ -300,8 +300,7 @@ void state_free(struct state *s)
 	memset(s, 0, sizeof *s);
 }
 
-/* Field 22 of /proc/PID/stat, and the state letter (field 3). */
-static uint64_t read_pid_stat(pid_t pid, char *state_letter)
+uint64_t state_pid_stat(pid_t pid, char *state_letter)
 {
 	char path[32], buf[1024];
 	ssize_t n;
@@ -332,7 +331,7 @@ static uint64_t read_pid_stat(pid_t pid, char *state_letter)
 
 uint64_t state_pid_start(pid_t pid)
 {
-	return read_pid_stat(pid, NULL);
+	return state_pid_stat(pid, NULL);
 }
 
 enum state_status state_status(int dirfd, const struct state *s, int *pidfd)
@@ -347,7 +346,7 @@ enum state_status state_status(int dirfd, const struct state *s, int *pidfd)
 		return STATUS_STOPPED;
 	/* The pidfd pins the process we check: if the start time matches now,
 	 * signals through the pidfd can only reach the container. */
-	if (read_pid_stat(s->pid, &letter) != s->pid_start || letter == 'Z' || letter == 'X') {
+	if (state_pid_stat(s->pid, &letter) != s->pid_start || letter == 'Z' || letter == 'X') {
 		close(fd);
 		return STATUS_STOPPED;
 	}

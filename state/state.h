@@ -62,6 +62,9 @@ void state_free(struct state *s);
 
 /* Start time of PID from /proc/PID/stat (0 if gone). */
 uint64_t state_pid_start(pid_t pid);
+/* Field 22 of /proc/PID/stat (0 when unreadable), and the state letter
+ * (field 3) when state_letter is not NULL. */
+uint64_t state_pid_stat(pid_t pid, char *state_letter);
 
 /* Compute the status. When pidfd is non-NULL and the process is alive, a
  * pidfd for it is returned there (-1 otherwise): signal through it, never
