@@ -152,6 +152,10 @@ test_sc_i386_killed_unless_listed() {
 	[ "$(uname -m)" = x86_64 ] || skip "x86_64 only"
 	make_bundle
 	sc_helpers
+	# Some kernels run no i386 code at all (IA-32 emulation off: execve
+	# returns ENOEXEC, int 0x80 faults); then there is nothing to filter.
+	unshare -m sh -c 'mount -t tmpfs none /tmp && exec "$1"' - "$B/rootfs/bin/i386" ||
+		skip "this kernel runs no i386 programs (IA-32 emulation off)"
 	cfg_sh '/bin/i386; echo "i386=$?"'
 	sc_profile '{"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64"]}'
 	ctr_run sc-c1
