@@ -92,7 +92,7 @@ jstr() {
 # NS: extra namespaces (JSON objects, comma-first: ',{"type":"cgroup"}');
 # MOUNTS: extra mounts (comma-first); DEVICES: linux.devices (a JSON list);
 # ANNOT: `"annotations":{...},` or nothing; ROOTFS, ROOT_RO: root.path and
-# root.readonly.
+# root.readonly; LINUX: more members of `linux` (comma-first).
 cfg_reset() {
 	ARGS='["sh"]'
 	RES='{"devices":[{"allow":false,"access":"rwm"}]}'
@@ -103,6 +103,7 @@ cfg_reset() {
 	ANNOT=""
 	ROOTFS=/vm/rootfs
 	ROOT_RO=true
+	LINUX=""
 }
 
 # share_dir: $T/shared is /shared (rw) in the container.
@@ -140,7 +141,7 @@ cfg() { # write $B/config.json from the variables above
   {"destination":"/sys","type":"sysfs","source":"sysfs","options":["nosuid","noexec","nodev","ro"]},
   {"destination":"/sys/fs/cgroup","type":"cgroup","source":"cgroup","options":["nosuid","noexec","nodev","relatime","ro"]}$MOUNTS],
  "linux":{$cgp"resources":$RES,"devices":$DEVICES,
-  "namespaces":[{"type":"pid"},{"type":"network"},{"type":"ipc"},{"type":"uts"},{"type":"mount"}$NS]}}
+  "namespaces":[{"type":"pid"},{"type":"network"},{"type":"ipc"},{"type":"uts"},{"type":"mount"}$NS]$LINUX}}
 EOF
 }
 
@@ -253,6 +254,8 @@ make_rootfs() { # /vm/rootfs: busybox and its applets, read-only in containers
 		[ "$a" = busybox ] || ln -s busybox "/vm/rootfs/bin/$a"
 	done
 	echo "root:x:0:0:root:/:/bin/sh" >/vm/rootfs/etc/passwd
+	# Test programs built on the host (vm.sh), e.g. the i386 one.
+	[ ! -d /vm/bin ] || cp /vm/bin/* /vm/rootfs/bin/
 }
 
 # run_case NAME (in the case's own process)
