@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Helpers for the client tests (tests/integration/podman.sh, containerd.sh):
-# a private podman or containerd per test, everything under $T, driving
+# Helpers for the client tests (tests/integration/podman.sh, containerd.sh,
+# docker.sh): a private podman, containerd or dockerd per test, everything under $T, driving
 # $CELL as their OCI runtime, with a busybox image made from the run's
 # rootfs (there is no registry). Sourced by those files.
 
@@ -71,6 +71,18 @@ umount_under() {
 	local p
 	for p in $(mounts_under "$1"); do umount -l "$p" 2>/dev/null; done
 	return 0
+}
+
+# cg_value PID CONTROLLER V1FILE V2FILE: a file of PID's cgroup on the host.
+cg_value() {
+	local path
+	path=$(awk -F: -v c="$2" '$2 == c { print $3 }' "/proc/$1/cgroup")
+	if [ -n "$path" ]; then
+		cat "/sys/fs/cgroup/$2$path/$3"
+	else
+		path=$(awk -F: '$1 == "0" { print $3 }' "/proc/$1/cgroup")
+		cat "/sys/fs/cgroup$path/$4"
+	fi
 }
 
 # pty_drive STEP... -- CMD...: run CMD in a pty (tests/ptydrive.py); RC, OUT.
@@ -275,5 +287,126 @@ cd_cleanup() {
 		done
 	fi
 	CD=""
+	return 0
+}
+
+# ------------------------------------------------------------ docker
+
+# dk_setup: a private dockerd (docker.io's, with the containerd it starts
+# and supervises itself): its config, data root, exec root (containerd's
+# socket and state, the runtime's --root), pid file and API socket under
+# $DK; cgroupfs with a cgroup parent of its own; the ulimits at the current
+# hard limits (docker's nproc/nofile defaults can exceed them, and there is
+# no CAP_SYS_RESOURCE here). It runs in a network namespace of the test's,
+# so docker0, the containers' veths and its iptables rules live there, and
+# in a mount namespace of its own with a tmpfs on /run: the overlay and
+# netns mounts, containerd's shim sockets (/run/containerd/s) and whatever
+# else dockerd puts below /run stay private and go away with it. cell is
+# the default runtime (and named `cell` for --runtime); the image is
+# imported from the rootfs tar.
+dk_setup() {
+	[ -x /usr/bin/docker ] && command -v dockerd >/dev/null && command -v nsenter >/dev/null ||
+		skip "docker.io or nsenter not installed (tests/deps.sh)"
+	DK_NS=$(make_netns)
+	# The sockets below it (containerd's, libnetwork's): a short path.
+	DK=$(mktemp -d /tmp/cdk.XXXXXX)
+	DK_CG="/cell-docker-$$-$RANDOM"
+	DK_PID=""
+	export DOCKER_CONFIG="$DK/client"
+	cat >"$DK/daemon.json" <<-EOF
+		{
+		  "hosts": ["unix://$DK/d.sock"],
+		  "data-root": "$DK/data",
+		  "exec-root": "$DK/x",
+		  "pidfile": "$DK/pid",
+		  "deprecated-key-path": "$DK/key.json",
+		  "storage-driver": "overlay2",
+		  "exec-opts": ["native.cgroupdriver=cgroupfs"],
+		  "cgroup-parent": "$DK_CG",
+		  "default-ulimits": {
+		    "nofile": { "Name": "nofile", "Soft": $(ulimit -Hn), "Hard": $(ulimit -Hn) },
+		    "nproc": { "Name": "nproc", "Soft": 4096, "Hard": 4096 }
+		  },
+		  "runtimes": { "cell": { "path": "$CELL" } },
+		  "default-runtime": "cell",
+		  "log-level": "warn"
+		}
+	EOF
+	trap '_rc=$?; set +e; dk_cleanup >&2; test_exit $_rc' EXIT
+	# nsenter, unshare and sh exec in turn: $! is dockerd.
+	nsenter --net="/run/netns/$DK_NS" unshare --mount --propagation slave \
+		sh -c 'mount -t tmpfs -o mode=0755 tmpfs /run && exec "$@"' sh \
+		dockerd --config-file "$DK/daemon.json" >"$DK/log" 2>&1 &
+	DK_PID=$!
+	wait_for 30 dk_up && pid_alive "$DK_PID" || fail "dockerd did not start: $(tail -n 5 "$DK/log")"
+	dk import "$(client_image_tar)" localhost/cell-test:1 >/dev/null || fail "docker import failed"
+}
+
+# dk_up: dockerd answers (or is gone: then waiting is over too).
+dk_up() {
+	! pid_alive "$DK_PID" || /usr/bin/docker -H "unix://$DK/d.sock" version >/dev/null 2>&1
+}
+
+# dk ARGS...: docker.io's client (/usr/local/bin may hold another) on the
+# private dockerd.
+dk() {
+	timeout -k 2 60 /usr/bin/docker -H "unix://$DK/d.sock" "$@"
+}
+
+# dk_run ARGS...: `docker run` with cell named as the runtime.
+dk_run() {
+	dk run --runtime cell "$@"
+}
+
+dk_state() { # NAME: Status ExitCode
+	dk inspect "$1" --format '{{.State.Status}} {{.State.ExitCode}}'
+}
+
+dk_exited() { # NAME
+	case $(dk_state "$1") in exited*) return 0 ;; esac
+	return 1
+}
+
+dk_pid() { # NAME: the container's init (a host pid: dockerd shares ours)
+	dk inspect "$1" --format '{{.State.Pid}}'
+}
+
+# dk_roots: the runtime's --root directories (docker names them after its
+# default runtime, the shim adds the containerd namespace).
+dk_roots() {
+	local d
+	for d in "$DK"/x/runtime-*/moby; do
+		[ -d "$d" ] && echo "$d"
+	done
+	return 0
+}
+
+dk_down() {
+	! pid_alive "$DK_PID"
+}
+
+dk_cleanup() {
+	local ids r d
+	[ -n "${DK:-}" ] || return 0
+	if [ -n "$DK_PID" ] && pid_alive "$DK_PID"; then
+		ids=$(dk ps -aq 2>/dev/null)
+		# shellcheck disable=SC2086 # one word per id
+		[ -z "$ids" ] || dk rm -f $ids >/dev/null 2>&1
+		kill -TERM "$DK_PID" 2>/dev/null
+		wait_for 15 dk_down
+	fi
+	[ -z "$DK_PID" ] || wait "$DK_PID" 2>/dev/null
+	# containerd and its shims carry $DK in their arguments.
+	wait_gone 10 "$DK/"
+	for r in $(dk_roots); do
+		for d in "$r"/*/; do
+			[ -d "$d" ] || continue
+			note "left by docker: $d"
+			timeout -k 1 5 "$CELL" --root "$r" delete --force "$(basename "$d")"
+		done
+	done
+	cg_rmtree "$DK_CG"
+	rm -rf --one-file-system "$DK"
+	DK=""
 	return 0
 }

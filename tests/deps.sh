@@ -23,6 +23,9 @@ pkgs="$pkgs gcc-multilib golang-github-containers-common"
 # conmon, containerd with ctr and its runc shim, runc as the reference the
 # scenarios are checked against while writing them, uidmap for podman.
 pkgs="$pkgs podman conmon containerd runc uidmap"
+# docker.io: dockerd 20.10 with docker-init, using the containerd and runc
+# above (tests/integration/docker.sh; its client is /usr/bin/docker).
+pkgs="$pkgs docker.io"
 if [ "${1:-}" = bench ]; then
 	pkgs="$pkgs runc crun hyperfine strace time binutils"
 fi
@@ -40,6 +43,22 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "tests/deps.sh: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
+# No service may start on install (docker.io and containerd would start
+# host-wide daemons, docker's bridge and NAT rules with them): a
+# policy-rc.d that denies every start (invoke-rc.d and deb-systemd-invoke
+# ask it), made here when there is none and removed afterwards.
+policy=/usr/sbin/policy-rc.d
+made_policy=""
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\n# tests/deps.sh: no service starts during its install\nexit 101\n' >"$policy"
+	chmod 0755 "$policy"
+	made_policy=1
+	trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -q >/dev/null
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing >/dev/null
+if [ -n "$made_policy" ]; then
+	rm -f "$policy"
+	trap - EXIT
+fi

@@ -131,18 +131,6 @@ test_podman_memory_and_pids_limits() {
 	assert_eq 42 "$(cg_value "$pid" pids pids.max pids.max)" "pids limit after update"
 }
 
-# cg_value PID CONTROLLER V1FILE V2FILE: a file of PID's cgroup on the host.
-cg_value() {
-	local path
-	path=$(awk -F: -v c="$2" '$2 == c { print $3 }' "/proc/$1/cgroup")
-	if [ -n "$path" ]; then
-		cat "/sys/fs/cgroup/$2$path/$3"
-	else
-		path=$(awk -F: '$1 == "0" { print $3 }' "/proc/$1/cgroup")
-		cat "/sys/fs/cgroup$path/$4"
-	fi
-}
-
 test_podman_cap_drop() {
 	pm_setup
 	try pm_run --rm --cap-drop all "$IMG" grep CapEff /proc/self/status
