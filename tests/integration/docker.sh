@@ -114,25 +114,28 @@ test_docker_stop_and_kill() {
 test_docker_limits_caps_seccomp() {
 	dk_setup
 	local pid
-	dk_run -d --name l1 --memory 64m --pids-limit 42 "$DIMG" sleep 1000 >/dev/null
+	dk_run -d --name l1 --memory 64m --pids-limit 42 --cap-drop chown "$DIMG" sleep 1000 >/dev/null
 	pid=$(dk_pid l1)
 	assert_eq 67108864 "$(cg_value "$pid" memory memory.limit_in_bytes memory.max)" "memory limit"
 	assert_eq 42 "$(cg_value "$pid" pids pids.max pids.max)" "pids limit"
 	assert_contains "$(awk -F: '$2 == "pids" { print $3 }' "/proc/$pid/cgroup")" "$DK_CG/" "the container's cgroup"
 	# docker's default seccomp profile: filter mode; unshare(2) needs
-	# CAP_SYS_ADMIN there (EPERM), unconfined it does not.
-	try dk_run --rm "$DIMG" sh -c 'grep Seccomp: /proc/self/status; unshare -U true; echo rc=$?'
-	assert_match "$OUT" 'Seccomp:[[:space:]]+2' "seccomp mode"
+	# CAP_SYS_ADMIN there (EPERM), unconfined it does not. An exec gets
+	# the container's profile and capabilities too.
+	assert_match "$(grep Seccomp: "/proc/$pid/status")" 'Seccomp:[[:space:]]+2' "seccomp mode of the init"
+	try dk exec l1 sh -c 'grep Seccomp: /proc/self/status; unshare -U true; echo rc=$?; chown 1000 /tmp; echo chown=$?'
+	assert_match "$OUT" 'Seccomp:[[:space:]]+2' "seccomp mode of an exec"
 	assert_contains "$OUT" "rc=1" "unshare -U under docker's profile"
 	assert_contains "$ERR" "Operation not permitted" "unshare's error"
-	try dk_run --rm --security-opt seccomp=unconfined "$DIMG" sh -c 'grep Seccomp: /proc/self/status; unshare -U true; echo rc=$?'
+	# --cap-drop chown.
+	assert_contains "$OUT" "chown=1" "chown without CAP_CHOWN"
+	# Unconfined, --cap-drop all: no filter, no capabilities, and an
+	# unprivileged user namespace is allowed again.
+	try dk_run --rm --security-opt seccomp=unconfined --cap-drop all "$DIMG" \
+		sh -c 'grep -E "Seccomp:|CapEff" /proc/self/status; unshare -U true; echo rc=$?'
 	assert_match "$OUT" 'Seccomp:[[:space:]]+0' "seccomp mode when unconfined"
-	assert_contains "$OUT" "rc=0" "unshare -U when unconfined"
-	# --cap-drop.
-	try dk_run --rm --cap-drop chown "$DIMG" sh -c 'chown 1000 /tmp; echo rc=$?; grep CapEff /proc/self/status'
-	assert_contains "$OUT" "rc=1" "chown without CAP_CHOWN"
-	try dk_run --rm --cap-drop all "$DIMG" grep CapEff /proc/self/status
 	assert_match "$OUT" 'CapEff:[[:space:]]+0+$' "capabilities with --cap-drop all"
+	assert_contains "$OUT" "rc=0" "unshare -U when unconfined"
 }
 
 test_docker_network_volumes_read_only() {
