@@ -68,4 +68,21 @@ extern int idmount_force_errno;
 int idmount_unsupported(struct cell_err *e, int err, const char *what, const char *src,
 			const char *fstype, const struct idmap_maps *maps);
 
+/* The first mount at or below src (in our mount table) that cannot be
+ * idmapped on its own with nsfd: what a failed recursive idmap could not
+ * name. Returns 1 and fills c when one is found, else 0. */
+struct idmount_culprit {
+	int err;          /* mount_setattr's errno for it */
+	bool below;       /* a submount, not src itself */
+	char mnt[256];    /* its mount point */
+	char fstype[32];  /* its filesystem type */
+};
+int idmount_find_unmappable(const char *src, int nsfd, struct idmount_culprit *c);
+
+/* The error for a mount below an idmapped tree (the rootfs, or an rbind
+ * with ridmap) that cannot be idmapped: names that mount, its filesystem
+ * and the fallback. what, src, maps: as for idmount_unsupported. */
+int idmount_unsupported_below(struct cell_err *e, const struct idmount_culprit *c,
+			      const char *what, const char *src, const struct idmap_maps *maps);
+
 #endif

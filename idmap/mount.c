@@ -233,8 +233,44 @@ int idmount_unsupported(struct cell_err *e, int err, const char *what, const cha
 			      what, src, fs);
 }
 
+/* " --map-from N --map-size M" for a single range the same for uids and
+ * gids (what `cell chown-rootfs DIR` takes), else "". */
+static const char *map_args(char *buf, size_t n, const struct idmap_maps *maps)
+{
+	buf[0] = '\0';
+	if (maps->n_uid == 1 && maps->n_gid == 1 && maps->uid[0].container_id == 0 &&
+	    same_map(maps->uid, 1, maps->gid, 1))
+		snprintf(buf, n, " --map-from %u --map-size %u", maps->uid[0].host_id,
+			 maps->uid[0].size);
+	return buf;
+}
+
+int idmount_unsupported_below(struct cell_err *e, const struct idmount_culprit *c,
+			      const char *what, const char *src, const struct idmap_maps *maps)
+{
+	char m[64];
+
+	/* chown-rootfs stays on one filesystem: the mount below needs its
+	 * own run, with the DIR form. */
+	map_args(m, sizeof m, maps);
+	if (strcmp(what, "root.path") == 0)
+		return cell_err_errno(e, c->err,
+				      "root.path: `%s`, a mount below the rootfs, cannot be mounted idmapped on %s; "
+				      "unmount it, or shift the owners once with `cell chown-rootfs BUNDLE` and "
+				      "`cell chown-rootfs %s%s`, then it runs without idmapping",
+				      c->mnt, c->fstype, c->mnt, m[0] != '\0' ? m : " --map-from N --map-size M");
+	return cell_err_errno(e, c->err,
+			      "%s: `%s`, a mount below `%s`, cannot be mounted idmapped on %s; unmount it, or "
+			      "drop the ridmap and shift the owners once with `cell chown-rootfs DIR%s` for "
+			      "`%s` and for it",
+			      what, c->mnt, src, c->fstype, m[0] != '\0' ? m : " --map-from N --map-size M",
+			      src);
+}
+
 /* One detached idmapped tree of src. Recursive clone for rbind and the
- * rootfs; the idmap covers every mount of the tree only for ridmap. */
+ * rootfs; the idmap covers every mount of the tree for the rootfs and
+ * ridmap (runc's and the OCI spec's reading: `idmap` maps the top mount
+ * of an rbind only). */
 static int make_tree(const char *what, const char *src, bool rec, bool rec_idmap, int nsfd,
 		     const struct idmap_maps *maps, struct cell_err *e)
 {
@@ -258,7 +294,12 @@ static int make_tree(const char *what, const char *src, bool rec, bool rec_idmap
 	}
 	if (r < 0) {
 		int err = errno;
+		struct idmount_culprit c;
 
+		/* The kernel refuses the whole tree: name the mount it balked at. */
+		if (rec && rec_idmap && err != ENOSYS && idmount_force_errno == 0 &&
+		    idmount_find_unmappable(src, nsfd, &c) && c.below)
+			return idmount_unsupported_below(e, &c, what, src, maps);
 		if (err == EINVAL || err == EOPNOTSUPP || err == ENOSYS)
 			return idmount_unsupported(e, err, what, src,
 						   fstatfs(tree, &sf) == 0 ? fs_name((long)sf.f_type) : NULL,
@@ -325,7 +366,9 @@ int idmount_make(const struct idmount_plan *p, const struct oci_config *cfg, con
 		if (!p->on[k])
 			continue;
 		if (k == 0)
-			fds[k] = make_tree("root.path", rootfs, true, false, cns, cmaps, e);
+			/* Submounts of the rootfs (an image tool's binds or
+			 * tmpfs below it) show mapped like the rest. */
+			fds[k] = make_tree("root.path", rootfs, true, true, cns, cmaps, e);
 		else
 			fds[k] = make_mount(&cfg->mounts[k - 1], k - 1, bundle, cns, cmaps, e);
 		if (fds[k] < 0)

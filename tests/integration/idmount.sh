@@ -102,6 +102,80 @@ test_idm_ridmap() {
 	umount "$T/tree/sub"
 }
 
+# An image tool's mounts below the rootfs (a bind of a host dir owned by 0
+# at /opt, a tmpfs at /var/data) are idmapped with it (AT_RECURSIVE):
+# root owns them inside, and what root makes there is owned by 0 outside.
+test_idm_rootfs_submounts() {
+	idm_bundle
+	cfg root.readonly=false
+	mkdir -m 0755 "$T/hostdir"
+	echo hi >"$T/hostdir/f"
+	mkdir -p "$B/rootfs/opt" "$B/rootfs/var/data"
+	mount --bind "$T/hostdir" "$B/rootfs/opt"
+	mount -t tmpfs -o mode=0755 none "$B/rootfs/var/data"
+	echo hi >"$B/rootfs/var/data/f"
+	idm_run idm-sub 'stat -c %u:%g / /bin/busybox /opt /opt/f /var/data /var/data/f >/shared/owners
+touch /opt/new /var/data/new && mkdir /opt/d; cat /proc/self/mountinfo >/shared/mountinfo'
+	assert_eq "0:0 0:0 0:0 0:0 0:0 0:0" "$(tr '\n' ' ' <"$SHARED/owners" | sed 's/ $//')" \
+		"owners inside (/, busybox, bind /opt and its file, tmpfs /var/data and its file)"
+	assert_match "$(mnt_opts "$SHARED/mountinfo" /)" "idmapped" "/ mount options"
+	assert_match "$(mnt_opts "$SHARED/mountinfo" /opt)" "idmapped" "/opt mount options"
+	assert_match "$(mnt_opts "$SHARED/mountinfo" /var/data)" "idmapped" "/var/data mount options"
+	assert_eq 0:0 "$(stat -c %u:%g "$T/hostdir/new")" "host owner of a file made through the bind below the rootfs"
+	assert_eq 0:0 "$(stat -c %u:%g "$T/hostdir/d")" "host owner of a dir made through the bind below the rootfs"
+	assert_eq 0:0 "$(stat -c %u:%g "$B/rootfs/var/data/new")" "host owner of a file made on the tmpfs below the rootfs"
+	umount "$B/rootfs/var/data"
+	umount "$B/rootfs/opt"
+}
+
+# rbind + ridmap of a tree with a bind of a host dir and a tmpfs below it:
+# both mapped inside, files made through them owned by 0 outside; rbind +
+# idmap keeps to the top mount (OCI: ridmap is the recursive one).
+test_idm_ridmap_submounts() {
+	idm_bundle
+	mkdir -p -m 0755 "$T/tree/bound" "$T/tree/tmp" "$T/hostdir"
+	mount --bind "$T/hostdir" "$T/tree/bound"
+	mount -t tmpfs -o mode=0755 none "$T/tree/tmp"
+	add_mount /all bind "$T/tree" '["rbind","rw","ridmap"]'
+	add_mount /top bind "$T/tree" '["rbind","rw","idmap"]'
+	idm_run idm-rsub 'stat -c %u:%g /all /all/bound /all/tmp /top /top/bound /top/tmp >/shared/owners
+touch /all/bound/new /all/tmp/new; cat /proc/self/mountinfo >/shared/mountinfo'
+	assert_eq "0:0 0:0 0:0 0:0 65534:65534 65534:65534" "$(tr '\n' ' ' <"$SHARED/owners" | sed 's/ $//')" \
+		"owners inside (ridmap: top, bind, tmpfs; idmap: top, bind, tmpfs)"
+	assert_match "$(mnt_opts "$SHARED/mountinfo" /all/bound)" "idmapped" "/all/bound mount options"
+	assert_not_contains "$(mnt_opts "$SHARED/mountinfo" /top/bound)" "idmapped" "/top/bound mount options"
+	assert_eq 0:0 "$(stat -c %u:%g "$T/hostdir/new")" "host owner of a file made through the bind below"
+	assert_eq 0:0 "$(stat -c %u:%g "$T/tree/tmp/new")" "host owner of a file made on the tmpfs below"
+	umount "$T/tree/tmp"
+	umount "$T/tree/bound"
+}
+
+# A mount below the rootfs, or below a ridmap rbind, on a filesystem that
+# cannot be idmapped (ramfs): the error names that mount point, its
+# filesystem and the fallback; nothing is left behind.
+test_idm_submount_unsupported() {
+	local BEFORE
+	idm_bundle
+	mkdir -p "$B/rootfs/opt" "$T/tree/ram"
+	mount -t ramfs none "$B/rootfs/opt"
+	cfg_args true
+	BEFORE=$(mounts_snapshot)
+	ctr_run idm-subram
+	expect_clean_failure idm-subram "root.path: \`$B/rootfs/opt\`, a mount below the rootfs, cannot be mounted idmapped on ramfs; unmount it, or shift the owners once with \`cell chown-rootfs BUNDLE\` and \`cell chown-rootfs $B/rootfs/opt --map-from 100000 --map-size 65536\`, then it runs without idmapping: Invalid argument\$"
+	umount "$B/rootfs/opt"
+	mount -t ramfs none "$T/tree/ram"
+	add_mount /all bind "$T/tree" '["rbind","ridmap"]'
+	BEFORE=$(mounts_snapshot)
+	ctr_run idm-ridram
+	expect_clean_failure idm-ridram "mounts\[[0-9]+\]: \`$T/tree/ram\`, a mount below \`$T/tree\`, cannot be mounted idmapped on ramfs; unmount it, or drop the ridmap and shift the owners once with \`cell chown-rootfs DIR --map-from 100000 --map-size 65536\` for \`$T/tree\` and for it: Invalid argument\$"
+	# idmap (top mount only) does not touch the ramfs below: it runs.
+	cfg 'mounts-={"destination":"/all"}'
+	add_mount /top bind "$T/tree" '["rbind","idmap"]'
+	idm_run idm-topram 'stat -c %u /top /top/ram >/shared/owners'
+	assert_eq "0 65534" "$(tr '\n' ' ' <"$SHARED/owners" | sed 's/ $//')" "owners inside (idmapped top, ramfs below)"
+	umount "$T/tree/ram"
+}
+
 test_idm_errors() {
 	local before
 	idm_bundle

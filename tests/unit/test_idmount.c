@@ -157,6 +157,28 @@ static void unsupported_text(void)
 			 "`cell chown-rootfs`: Function not implemented");
 }
 
+static void unsupported_below_text(void)
+{
+	struct oci_idmap m[] = { { 0, 100000, 65536 } };
+	struct oci_idmap two[] = { { 0, 100000, 1 }, { 1, 200000, 10 } };
+	struct idmap_maps maps = { m, 1, m, 1 };
+	struct idmap_maps maps2 = { two, 2, two, 2 };
+	struct idmount_culprit c = { EINVAL, true, "/b/rootfs/opt", "ramfs" };
+
+	idmount_unsupported_below(&e, &c, "root.path", "/b/rootfs", &maps);
+	CHECK_STR(e.msg, "root.path: `/b/rootfs/opt`, a mount below the rootfs, cannot be mounted idmapped "
+			 "on ramfs; unmount it, or shift the owners once with `cell chown-rootfs BUNDLE` and "
+			 "`cell chown-rootfs /b/rootfs/opt --map-from 100000 --map-size 65536`, then it runs "
+			 "without idmapping: Invalid argument");
+	CHECK(e.errnum == EINVAL);
+	snprintf(c.mnt, sizeof c.mnt, "/srv/nfs");
+	snprintf(c.fstype, sizeof c.fstype, "nfs4");
+	idmount_unsupported_below(&e, &c, "mounts[2]", "/srv", &maps2);
+	CHECK_STR(e.msg, "mounts[2]: `/srv/nfs`, a mount below `/srv`, cannot be mounted idmapped on nfs4; "
+			 "unmount it, or drop the ridmap and shift the owners once with `cell chown-rootfs DIR "
+			 "--map-from N --map-size M` for `/srv` and for it: Invalid argument");
+}
+
 /* The error path of idmount_make, forced: the tree made is closed again. */
 static void forced_failure(void)
 {
@@ -256,6 +278,7 @@ int main(void)
 	RUN(rootfs_auto);
 	RUN(plan);
 	RUN(unsupported_text);
+	RUN(unsupported_below_text);
 	RUN(forced_failure);
 	RUN(helper_userns);
 	RUN(shift_xattrs);
