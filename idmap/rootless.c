@@ -7,12 +7,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pwd.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "../util/cleanup.h"
@@ -58,10 +62,51 @@ static int check_map(const struct oci_idmap *m, size_t n, const char *file, uint
 	return r;
 }
 
+/* newuidmap/newgidmap as the caller's PATH finds it (what runc and
+ * podman run; a default PATH when unset), checked to be able to work: the
+ * kernel takes a map of ids other than the caller's own only from a
+ * process with CAP_SETUID/CAP_SETGID, so the helper must be setuid root
+ * (Debian) or carry file capabilities (security.capability, Fedora), on a
+ * mount that honours them. Fills buf with its path. */
+static int find_helper(const char *name, char *buf, size_t cap, struct cell_err *e)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	const char *what = strcmp(name, "newuidmap") == 0 ? IDMAP_SUBUID : IDMAP_SUBGID;
+	struct statvfs sv;
+	struct stat st;
+
+	if (path == NULL || path[0] == '\0')
+		path = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
+	for (p = path; ; p = end + 1) {
+		end = strchrnul(p, ':');
+		/* An empty entry is the current directory (execvp); skip it. */
+		if (end > p && p[0] == '/' && (size_t)(end - p) + strlen(name) + 2 <= cap) {
+			snprintf(buf, cap, "%.*s/%s", (int)(end - p), p, name);
+			if (access(buf, X_OK) == 0 && stat(buf, &st) == 0 && S_ISREG(st.st_mode))
+				break;
+		}
+		if (*end == '\0')
+			return cell_err_set(e, ENOENT,
+					    "%s not found in PATH (install Debian package uidmap): needed to map "
+					    "ranges of %s", name, what);
+	}
+	if (!(st.st_uid == 0 && (st.st_mode & S_ISUID)) &&
+	    getxattr(buf, "security.capability", NULL, 0) <= 0)
+		return cell_err_set(e, EPERM,
+				    "`%s` is not setuid root and has no file capabilities, so it cannot map "
+				    "ranges of %s (reinstall Debian package uidmap, or chmod u+s it)",
+				    buf, what);
+	if (statvfs(buf, &sv) == 0 && (sv.f_flag & ST_NOSUID))
+		return cell_err_set(e, EPERM,
+				    "`%s` is on a nosuid mount, so it cannot map ranges of %s", buf, what);
+	return 0;
+}
+
 int idmap_rootless_validate(const struct oci_config *cfg, struct cell_err *e)
 {
 	const struct oci_linux *l = &cfg->linux_;
 	const char *net = net_type(cfg);
+	char path[PATH_MAX];
 
 	if (!l->ns[OCI_NS_USER].present)
 		return cell_err_set(e, EPERM,
@@ -83,20 +128,14 @@ int idmap_rootless_validate(const struct oci_config *cfg, struct cell_err *e)
 	    check_map(l->gid_mappings, l->n_gid_mappings, IDMAP_SUBGID, getegid(),
 		      "linux.gidMappings", e) < 0)
 		return -1;
+	/* The helpers too, before anything is made. */
+	if (!idmap_is_own_id(l->uid_mappings, l->n_uid_mappings, geteuid()) &&
+	    find_helper("newuidmap", path, sizeof path, e) < 0)
+		return cell_err_wrap(e, "config.json: linux.uidMappings");
+	if (!idmap_is_own_id(l->gid_mappings, l->n_gid_mappings, getegid()) &&
+	    find_helper("newgidmap", path, sizeof path, e) < 0)
+		return cell_err_wrap(e, "config.json: linux.gidMappings");
 	return 0;
-}
-
-static const char *find_helper(const char *name, char *buf, size_t cap)
-{
-	static const char *const dirs[] = { "/usr/bin", "/bin", "/usr/sbin", "/sbin",
-					    "/usr/local/bin" };
-
-	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-		snprintf(buf, cap, "%s/%s", dirs[i], name);
-		if (access(buf, X_OK) == 0)
-			return buf;
-	}
-	return NULL;
 }
 
 /* The last line newuidmap wrote to stderr, without its newline. */
@@ -117,7 +156,7 @@ static void last_line(char *buf, size_t len)
 static int run_helper(const char *name, pid_t pid, const struct oci_idmap *m, size_t n,
 		      struct cell_err *e)
 {
-	char path[64], out[512];
+	char path[PATH_MAX], out[512];
 	_cleanup_free_ char *args = malloc(n * 3 * 11 + 16);
 	_cleanup_free_ char **argv = calloc(n * 3 + 3, sizeof *argv);
 	posix_spawn_file_actions_t fa;
@@ -126,10 +165,8 @@ static int run_helper(const char *name, pid_t pid, const struct oci_idmap *m, si
 	ssize_t got;
 	pid_t child;
 
-	if (find_helper(name, path, sizeof path) == NULL)
-		return cell_err_set(e, ENOENT,
-				    "%s not found (Debian package uidmap): needed to map ranges of %s",
-				    name, strcmp(name, "newuidmap") == 0 ? IDMAP_SUBUID : IDMAP_SUBGID);
+	if (find_helper(name, path, sizeof path, e) < 0)
+		return -1;
 	if (args == NULL || argv == NULL)
 		return cell_err_errno(e, ENOMEM, "run %s", path);
 	argv[k++] = (char *)name;

@@ -125,6 +125,53 @@ test_rootless_subuid_missing() {
 	drop_test_users
 }
 
+# rl_refused ID WANT: `run` of ID as $U with PATH=$RL_PATH fails with
+# exactly WANT, before anything is made.
+rl_refused() {
+	BEFORE=$(mounts_snapshot)
+	assert_fail as_user env PATH="$RL_PATH" "$T/cell" run -b "$B" "$1"
+	assert_eq "$2" "$ERR" "error (PATH=$RL_PATH)"
+	[ ! -e "$T/xdg/cell/$1" ] || fail "state dir left by a refused run"
+	assert_eq "" "$(leftover_procs)" "processes left behind"
+	assert_eq "$BEFORE" "$(mounts_snapshot)" "host mount table"
+}
+
+# A subuid range needs newuidmap/newgidmap (found in PATH, as runc and
+# podman look them up) that can work: missing, or present but neither
+# setuid root nor with file capabilities, or on a nosuid mount, they are
+# named with the package before anything is made.
+test_rootless_newuidmap_missing() {
+	local uid gid
+	command -v newuidmap >/dev/null || skip "newuidmap (uidmap) missing"
+	uid=$(command -v newuidmap)
+	gid=$(command -v newgidmap)
+	rl_setup
+	add_subids "$U" 500000 65536
+	rl_spec --map-from 500000 --map-size 65536
+	mkdir -m 0755 "$T/nobin" "$T/onlyuid" "$T/plain" "$T/nosuid"
+	RL_PATH=$T/nobin
+	rl_refused rl6 "cell: config.json: linux.uidMappings: newuidmap not found in PATH (install Debian package uidmap): needed to map ranges of /etc/subuid"
+	ln -s "$uid" "$T/onlyuid/newuidmap"
+	RL_PATH=$T/nobin:$T/onlyuid
+	rl_refused rl6 "cell: config.json: linux.gidMappings: newgidmap not found in PATH (install Debian package uidmap): needed to map ranges of /etc/subgid"
+	# Copies without the setuid bit: newuidmap itself would only say
+	# "write to uid_map failed: Operation not permitted".
+	install -m 0755 "$uid" "$gid" "$T/plain/"
+	RL_PATH=$T/plain
+	rl_refused rl6 "cell: config.json: linux.uidMappings: \`$T/plain/newuidmap\` is not setuid root and has no file capabilities, so it cannot map ranges of /etc/subuid (reinstall Debian package uidmap, or chmod u+s it)"
+	mount -t tmpfs -o nosuid,mode=0755 none "$T/nosuid"
+	install -m 4755 "$uid" "$gid" "$T/nosuid/"
+	RL_PATH=$T/nosuid
+	rl_refused rl6 "cell: config.json: linux.uidMappings: \`$T/nosuid/newuidmap\` is on a nosuid mount, so it cannot map ranges of /etc/subuid"
+	umount "$T/nosuid"
+	# The same with the real ones found in PATH: it runs.
+	RL_PATH=$T/nobin:$(dirname "$uid"):$(dirname "$gid")
+	cfg_args sh -c 'cat /proc/self/uid_map'
+	assert_ok as_user env PATH="$RL_PATH" "$T/cell" run -b "$B" rl6
+	assert_match "$OUT" " *1 +500000 +65536" "uid_map inside"
+	drop_test_users
+}
+
 # Ids the caller does not own, alone or as a range: refused, nothing made.
 test_rootless_foreign_ids() {
 	rl_setup
