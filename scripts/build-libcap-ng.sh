@@ -51,7 +51,9 @@ fi
 build="$out/build"
 rm -rf "$build" && cp -a "$src" "$build"
 cd "$build"
-CC="musl-gcc -isystem $kh" CFLAGS="-O2" ./configure --disable-shared --enable-static \
+# Small like cell itself (meson.build): cell calls a few functions of it, and
+# --gc-sections keeps only those when every function has its own section.
+CC="musl-gcc -isystem $kh" CFLAGS="-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables" ./configure --disable-shared --enable-static \
 	--without-python --without-python3 >"$out/configure.log" 2>&1 ||
 	{ echo "build-libcap-ng: configure failed, see $out/configure.log" >&2; exit 1; }
 make -C src >"$out/make.log" 2>&1 || { echo "build-libcap-ng: make failed, see $out/make.log" >&2; exit 1; }
