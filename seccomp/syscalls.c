@@ -21,10 +21,10 @@ int64_t sc_syscall_nr(const struct sc_systab *t, const char *name)
 	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
 		h = (h ^ *p) * 0x01000193;
 	for (h &= t->hash_mask; t->hash[h] != 0; h = (h + 1) & t->hash_mask) {
-		const struct sc_sysent *ent = &t->ents[t->hash[h] - 1];
+		unsigned i = t->hash[h] - 1u;
 
-		if (strcmp(ent->name, name) == 0)
-			return ent->nr;
+		if (strcmp(sc_ent_name(t, i), name) == 0)
+			return sc_ent_nr(t, i);
 	}
 	return -1;
 }
@@ -32,7 +32,7 @@ int64_t sc_syscall_nr(const struct sc_systab *t, const char *name)
 const char *sc_syscall_name(const struct sc_systab *t, uint32_t nr)
 {
 	for (unsigned i = 0; i < t->n; i++)
-		if (t->ents[i].nr == nr)
-			return t->ents[i].name;
+		if (sc_ent_nr(t, i) == nr)
+			return sc_ent_name(t, i);
 	return NULL;
 }

@@ -117,7 +117,7 @@ static void tables(void)
 	CHECK(sc_syscall_nr(sc_systab_for(SC_ARCH_X86), "mkdir") == 39);
 	CHECK(sc_syscall_nr(sc_systab_for(SC_ARCH_X32), "read") == 0x40000000);
 	for (unsigned i = 1; i < t->n; i++)
-		CHECK(strcmp(t->ents[i - 1].name, t->ents[i].name) < 0);
+		CHECK(strcmp(sc_ent_name(t, i - 1), sc_ent_name(t, i)) < 0);
 	CHECK_STR(sc_syscall_name(t, 83), "mkdir");
 }
 
@@ -333,7 +333,7 @@ static void long_program(void)
 
 		n += (size_t)snprintf(json + n, cap - n,
 				      "%s{\"names\":[\"%s\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":%u%s}",
-				      i ? "," : "", t->ents[i].name, 1 + t->ents[i].nr % 3, args);
+				      i ? "," : "", sc_ent_name(t, i), 1 + sc_ent_nr(t, i) % 3, args);
 	}
 	snprintf(json + n, cap - n, "]}}}");
 	p = compile(json, &c);
@@ -342,14 +342,14 @@ static void long_program(void)
 		return done(p, c);
 	for (unsigned i = 0; i < t->n; i++) {
 		uint64_t a[6] = { 0 };
-		uint32_t nr = t->ents[i].nr, want = ERRNO(1 + nr % 3);
+		uint32_t nr = sc_ent_nr(t, i), want = ERRNO(1 + nr % 3);
 
 		if (i % 9 == 0) {
 			CHECK(run(p, X64, nr, a) == RET_KILL_PROCESS);
 			a[2] = (1ULL << 32) + 1;
 		}
 		if (run(p, X64, nr, a) != want)
-			T_FAIL("%s (%u): got %#x want %#x", t->ents[i].name, nr, run(p, X64, nr, a), want);
+			T_FAIL("%s (%u): got %#x want %#x", sc_ent_name(t, i), nr, run(p, X64, nr, a), want);
 	}
 	CHECK(run(p, X64, t->max_nr + 1, NULL) == RET_KILL_PROCESS);
 	CHECK(bpf_bad == 0);
@@ -500,7 +500,7 @@ static void compile_speed(void)
 	for (unsigned i = 0; i < t->n; i++)
 		if (i % 11)
 			n += (size_t)snprintf(json + n, cap - n, "%s\"%s\"", n && json[n - 1] != '[' ? "," : "",
-					      t->ents[i].name);
+					      sc_ent_name(t, i));
 	snprintf(json + n, cap - n, "],\"action\":\"SCMP_ACT_ALLOW\"}]}}}");
 	struct cell_err e = { 0 };
 	double parse_us, compile_us;
