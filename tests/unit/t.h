@@ -3,13 +3,28 @@
 #ifndef CELL_T_H
 #define CELL_T_H
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 static int t_fails, t_failed_cases, t_cases;
 static char t_reason[2048];
 
-#define T_FAIL(...) do { if (!t_fails++) snprintf(t_reason, sizeof t_reason, __VA_ARGS__); } while (0)
+/* A function, not snprintf in the macro: at -Os gcc warns that a long %s
+ * may be cut to fit t_reason, which is what we want. */
+static inline void t_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline void t_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (t_fails++)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(t_reason, sizeof t_reason, fmt, ap);
+	va_end(ap);
+}
+
+#define T_FAIL(...) t_fail(__VA_ARGS__)
 #define CHECK(c) do { if (!(c)) T_FAIL("%s:%d: CHECK(%s)", __FILE__, __LINE__, #c); } while (0)
 #define CHECK_STR(got, want) do { const char *g_ = (got), *w_ = (want); \
 	if (!g_ || strcmp(g_, w_)) T_FAIL("%s:%d: got \"%s\", want \"%s\"", __FILE__, __LINE__, g_ ? g_ : "(null)", w_); } while (0)
