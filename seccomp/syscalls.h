@@ -8,8 +8,8 @@
 /* Same values as enum oci_scmp_arch. */
 enum { SC_ARCH_X86_64, SC_ARCH_X86, SC_ARCH_X32, SC_ARCH_AARCH64, SC_ARCH_ARM };
 
-/* 4 bytes an entry, not a pointer and a number (16): the three x86
- * tables hold some 1150 calls, and this halves their share of the binary. */
+/* 4 bytes an entry, not a pointer and a number (16 with padding): the
+ * three x86 tables hold some 1150 calls, 13 KB less in the binary. */
 struct sc_sysent {
 	uint16_t name; /* offset of the name in sc_names */
 	uint16_t nr;   /* the number minus the table's nr_base */
