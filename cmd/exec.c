@@ -43,6 +43,8 @@ static const char exec_usage[] =
 	"  -c, --cap CAP           add a capability (repeatable)\n"
 	"      --no-new-privs      set no_new_privs\n"
 	"      --preserve-fds N    pass N more fds (3, 4, ...) to it\n"
+	"      --apparmor PROFILE  exec under this AppArmor profile (default: the container's)\n"
+	"      --process-label L   exec with this SELinux label (default: the container's)\n"
 	"  -h, --help              this help\n";
 
 static const char attach_usage[] =
@@ -318,6 +320,12 @@ static int build_process(const struct exec_opts *o, const struct oci_config *cfg
 	}
 	if (o->no_new_privs)
 		p->no_new_privileges = true;
+	/* As runc: a process.json without them runs confined as the
+	 * container's own process is; the flags override either. */
+	if (o->process_file != NULL && (p->apparmor_profile == NULL || p->apparmor_profile[0] == '\0'))
+		p->apparmor_profile = cfg->process.apparmor_profile;
+	if (o->process_file != NULL && (p->selinux_label == NULL || p->selinux_label[0] == '\0'))
+		p->selinux_label = cfg->process.selinux_label;
 	if (o->apparmor != NULL)
 		p->apparmor_profile = (char *)o->apparmor;
 	if (o->label != NULL)

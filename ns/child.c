@@ -55,6 +55,7 @@ static int child_mounts(struct ns_child_args *a, struct rootfs_ctx *r, struct ce
 		.rootfd = -1,
 		.cg = c->cg,
 		.idmount_fds = a->idmount.n > 0 ? a->idmount_fds : NULL,
+		.mount_label = lsm_mount_label(&a->lsm, c->cfg),
 	};
 	if (rootfs_prepare(r, e) < 0)
 		return -1;
@@ -86,7 +87,8 @@ static int child_process(struct ns_child_args *a, char *exe, size_t cap, struct 
 	const struct oci_config *cfg = a->c->cfg;
 	const struct oci_process *p = &cfg->process;
 
-	if (ns_set_hostname(cfg, e) < 0 || ns_apply_rlimits(p, e) < 0)
+	if (ns_set_hostname(cfg, e) < 0 || ns_apply_rlimits(p, e) < 0 ||
+	    lsm_set_exec(&a->lsm, p, e) < 0)
 		return -1;
 	/* A joined user namespace may have setgroups denied too (rootless). */
 	if (ns_set_user_caps_held(p, cfg->linux_.ns[OCI_NS_USER].present,

@@ -40,6 +40,7 @@ struct exec_child {
 	int join_fd[OCI_NS_COUNT];  /* the init's namespaces that are not ours, or -1 */
 	unsigned long join_flags;   /* their CLONE_NEW* flags */
 	const struct seccomp_prog *seccomp;
+	struct lsm_host lsm;        /* probed by the parent */
 };
 
 /* The init's namespaces that differ from ours: joining our own user
@@ -221,6 +222,8 @@ static int exec_setup(struct exec_child *c, char *exe, size_t cap, struct cell_e
 	}
 	if (x->login_env && login_env(x, e) < 0)
 		return -1;
+	if (lsm_set_exec(&c->lsm, p, e) < 0)
+		return cell_err_wrap(e, "exec");
 	if (ns_set_user_caps_held(p, c->join_fd[OCI_NS_USER] >= 0,
 				  seccomp_needs_admin(c->seccomp, p), e) < 0)
 		return -1;
@@ -396,6 +399,11 @@ int ns_exec_spawn(struct ns_exec *x, struct cell_err *e)
 	if (seccomp_prepare(x->cfg, &prog, e) < 0)
 		return -1;
 	c.seccomp = prog;
+	lsm_host_probe(&c.lsm);
+	if (lsm_check_process(&c.lsm, x->proc, e) < 0) {
+		cell_err_wrap(e, "exec");
+		goto out;
+	}
 	if (open_namespaces(&c, e) < 0)
 		goto out;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {

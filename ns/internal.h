@@ -6,6 +6,7 @@
 #include <stdnoreturn.h>
 
 #include "../idmap/idmount.h"
+#include "../lsm/lsm.h"
 #include "../oci/config.h"
 #include "../util/err.h"
 #include "ns.h"
@@ -23,6 +24,7 @@ struct ns_child_args {
 	bool new_cgroupns;           /* unshare(CLONE_NEWCGROUP) once in the cgroup */
 	bool late_nondumpable;       /* rootless: dumpable until the maps are written */
 	const struct seccomp_prog *seccomp; /* compiled linux.seccomp, or NULL */
+	struct lsm_host lsm;         /* AppArmor/SELinux on the host, probed before clone */
 	struct idmount_plan idmount; /* idmapped rootfs and mounts (idmap/idmount.h) */
 	int *idmount_fds;            /* idmount.n_slots; the child receives into its copy */
 };

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../lsm/lsm.h"
 #include "../util/fs.h"
 #include "internal.h"
 
@@ -152,6 +153,7 @@ ipc:
 int ns_validate(const struct oci_config *cfg, struct cell_err *e)
 {
 	const struct oci_linux *l = &cfg->linux_;
+	struct lsm_host lsm;
 
 	if (!cfg->has_process)
 		return cell_err_set(e, EINVAL, "config.json: process: required to run a container");
@@ -175,5 +177,8 @@ int ns_validate(const struct oci_config *cfg, struct cell_err *e)
 		if (validate_sysctl(l, l->sysctl[i].key, e) < 0)
 			return cell_err_wrap(e, "config.json");
 	}
+	lsm_host_probe(&lsm);
+	if (lsm_check_process(&lsm, &cfg->process, e) < 0)
+		return cell_err_wrap(e, "config.json");
 	return 0;
 }

@@ -10,18 +10,16 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 _Static_assert(sizeof(gid_t) == sizeof(uint32_t), "gid_t is 32 bits");
 
 #include "../util/cleanup.h"
 #include "../util/fs.h"
+#include "../util/procfs.h"
 #include "../util/sys.h"
 #include "internal.h"
 
-#define PROC_SUPER_MAGIC 0x9fa0
-#define PROC_ROOT_INO 1
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 int ns_set_hostname(const struct oci_config *cfg, struct cell_err *e)
@@ -34,74 +32,7 @@ int ns_set_hostname(const struct oci_config *cfg, struct cell_err *e)
 }
 
 /* Writes under /proc go through a procfs we verified, never through a
- * path the container can redirect (CVE-2025-52881): /proc must be the root
- * of a procfs, and we write through a detached copy of that one mount
- * (open_tree without AT_RECURSIVE), so a bind the config or an image
- * symlink put over /proc/sys/... is not in the copy. */
-static int open_verified_proc(struct cell_err *e)
-{
-	struct statfs sfs;
-	struct stat st;
-	_cleanup_close_ int fd = openat(AT_FDCWD, "/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int copy;
-
-	if (fd < 0)
-		return cell_err_sys(e, "open `/proc`");
-	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC || fstat(fd, &st) < 0 ||
-	    st.st_ino != PROC_ROOT_INO)
-		return cell_err_set(e, EINVAL, "`/proc` in the container is not the root of a procfs");
-	copy = sys_open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-	if (copy >= 0)
-		return copy;
-	/* Before 5.2 (or refused): the mount itself; open_proc_file then
-	 * refuses a file another mount covers. */
-	return take_fd(&fd);
-}
-
-/* The mount id of fd, from /proc/self/fdinfo of the verified procfs. */
-static int mnt_id_of(int proc, int fd)
-{
-	char path[64], buf[256], *p;
-	_cleanup_close_ int f = -1;
-	ssize_t n;
-
-	snprintf(path, sizeof path, "self/fdinfo/%d", fd);
-	f = openat(proc, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (f < 0 || (n = read(f, buf, sizeof buf - 1)) <= 0)
-		return -1;
-	buf[n] = '\0';
-	p = strstr(buf, "mnt_id:");
-	return p != NULL ? atoi(p + 7) : -1;
-}
-
-/* path (relative to proc) opened for writing without following a symlink
- * or crossing into another mount, and checked to be a procfs file. */
-static int open_proc_file(int proc, const char *path, struct cell_err *e)
-{
-	struct open_how how = { .flags = O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-				.resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS |
-					   RESOLVE_NO_MAGICLINKS };
-	_cleanup_close_ int fd = sys_openat2(proc, path, &how);
-	struct statfs sfs;
-
-	if (fd < 0 && errno == ENOSYS) {
-		fd = openat(proc, path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd >= 0 && mnt_id_of(proc, fd) != mnt_id_of(proc, proc)) {
-			close(fd);
-			fd = -1;
-			errno = EXDEV;
-		}
-	}
-	if (fd < 0 && errno == EXDEV)
-		return cell_err_set(e, EXDEV, "`/proc/%s` is covered by a mount (refused: the write could land outside the container)",
-				    path);
-	if (fd < 0)
-		return cell_err_sys(e, "open `/proc/%s`", path);
-	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
-		return cell_err_set(e, EXDEV, "`/proc/%s` is not procfs", path);
-	return take_fd(&fd);
-}
-
+ * path the container can redirect (util/procfs.c). */
 int ns_apply_sysctl(const struct oci_config *cfg, struct cell_err *e)
 {
 	const struct oci_linux *l = &cfg->linux_;
@@ -110,7 +41,7 @@ int ns_apply_sysctl(const struct oci_config *cfg, struct cell_err *e)
 
 	if (l->n_sysctl == 0)
 		return 0;
-	proc = open_verified_proc(e);
+	proc = procfs_open_verified(e);
 	if (proc < 0)
 		return cell_err_wrap(e, "linux.sysctl");
 	for (size_t i = 0; i < l->n_sysctl; i++) {
@@ -123,7 +54,7 @@ int ns_apply_sysctl(const struct oci_config *cfg, struct cell_err *e)
 		for (char *p = path + 4; *p; p++)
 			if (*p == '.')
 				*p = '/';
-		fd = open_proc_file(proc, path, e);
+		fd = procfs_open_file(proc, path, 0, e);
 		if (fd < 0)
 			return cell_err_wrap(e, "linux.sysctl.%s", key);
 		if (fs_write_all(fd, l->sysctl[i].value, strlen(l->sysctl[i].value)) < 0)

@@ -14,11 +14,11 @@
 #define CELL_VERSION "unknown"
 #endif
 
-static void disabled(struct json_out *o, const char *key)
+static void feature(struct json_out *o, const char *key, bool on)
 {
 	jo_key(o, key);
 	jo_obj_begin(o);
-	jo_kbool(o, "enabled", false);
+	jo_kbool(o, "enabled", on);
 	jo_obj_end(o);
 }
 
@@ -112,9 +112,11 @@ static void write_linux(struct json_out *o)
 	jo_kbool(o, "rdma", true);
 	jo_obj_end(o);
 	write_seccomp(o);
-	disabled(o, "apparmor");
-	disabled(o, "selinux");
-	disabled(o, "intelRdt");
+	/* The spec: whether the runtime supports them, whatever the host has
+	 * (lsm/: applied when enabled on the host, refused when not). */
+	feature(o, "apparmor", true);
+	feature(o, "selinux", true);
+	feature(o, "intelRdt", false);
 	jo_key(o, "mountExtensions");
 	jo_obj_begin(o);
 	jo_key(o, "idmap");

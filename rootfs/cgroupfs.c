@@ -93,9 +93,13 @@ static int mount_tree(struct rootfs_ctx *r, size_t i, int fd, unsigned long flag
 	const struct cgroup *cg = r->cg;
 	struct rootfs_fdpath fp;
 	_cleanup_close_ int tmp = -1;
+	char buf[ROOTFS_DATA_MAX];
+	const char *data;
 
+	if (lsm_mount_data(r->mount_label, "mode=755", buf, sizeof buf, &data, e) < 0)
+		return cell_err_wrap(e, "mounts[%zu]", i);
 	if (mount("tmpfs", rootfs_fdpath(&fp, fd), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		  "mode=755") < 0)
+		  data) < 0)
 		return cell_err_sys(e, "mounts[%zu]: mount tmpfs on `%s`", i, m->destination);
 	tmp = rootfs_resolve(r->rootfd, m->destination, O_RDONLY | O_DIRECTORY, 0, 0, e);
 	if (tmp < 0)

@@ -130,7 +130,7 @@ static int dev_fs(struct rootfs_ctx *r, int devfd, const char *name, const char 
 {
 	_cleanup_close_ int fd = -1;
 	struct rootfs_fdpath fp;
-	char what[16] = "/dev/";
+	char what[16] = "/dev/", buf[ROOTFS_DATA_MAX];
 
 	strcat(what, name);
 	if (rootfs_has_mount(r->cfg, what, false))
@@ -141,6 +141,8 @@ static int dev_fs(struct rootfs_ctx *r, int devfd, const char *name, const char 
 	fd = openat(devfd, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return cell_err_sys(e, "open `%s`", what);
+	if (lsm_mount_data(r->mount_label, data, buf, sizeof buf, &data, e) < 0)
+		return cell_err_wrap(e, "mount `%s` on `%s`", type, what);
 	if (mount(type, rootfs_fdpath(&fp, fd), type, flags, data) < 0)
 		return cell_err_sys(e, "mount `%s` on `%s`", type, what);
 	return 0;

@@ -6,7 +6,11 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "../lsm/lsm.h"
 #include "rootfs.h"
+
+/* Mount data with linux.mountLabel added (lsm_mount_data): a page. */
+#define ROOTFS_DATA_MAX 4096
 
 #ifndef MS_NOSYMFOLLOW
 #define MS_NOSYMFOLLOW 256

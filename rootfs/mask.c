@@ -59,6 +59,8 @@ static int masked_path(struct rootfs_ctx *r, size_t i, int *null, struct cell_er
 	const char *path = r->cfg->linux_.masked_paths[i];
 	_cleanup_close_ int fd = rootfs_resolve(r->rootfd, path, O_PATH, 0, 0, e);
 	struct rootfs_fdpath np, tp;
+	char buf[ROOTFS_DATA_MAX];
+	const char *data;
 
 	if (fd < 0) {
 		if (errno != ENOENT)
@@ -76,7 +78,9 @@ static int masked_path(struct rootfs_ctx *r, size_t i, int *null, struct cell_er
 				    i, path);
 	if (errno != ENOTDIR)
 		return cell_err_sys(e, "linux.maskedPaths[%zu]: bind `/dev/null` on `%s`", i, path);
-	if (mount("tmpfs", tp.s, "tmpfs", MS_RDONLY, NULL) < 0)
+	if (lsm_mount_data(r->mount_label, NULL, buf, sizeof buf, &data, e) < 0)
+		return cell_err_wrap(e, "linux.maskedPaths[%zu]", i);
+	if (mount("tmpfs", tp.s, "tmpfs", MS_RDONLY, data) < 0)
 		return cell_err_sys(e, "linux.maskedPaths[%zu]: mount `tmpfs` on `%s`", i, path);
 	return 0;
 }

@@ -116,8 +116,11 @@ static int mount_new(struct rootfs_ctx *r, size_t i, const char *type, int fd, u
 	const struct oci_mount *m = &r->cfg->mounts[i];
 	const char *src = m->source != NULL ? m->source : type;
 	unsigned long flags = m->flags & ~(MS_BIND | MS_REC);
+	enum lsm_mount_how how = r->mount_label != NULL ? lsm_mount_how(type) : LSM_MOUNT_NONE;
 	_cleanup_close_ int old = -1, mfd = -1;
 	struct rootfs_fdpath fp;
+	const char *data = m->data;
+	char buf[ROOTFS_DATA_MAX];
 
 	if (m->tmpcopyup) {
 		if (strcmp(type, "tmpfs") != 0)
@@ -129,9 +132,12 @@ static int mount_new(struct rootfs_ctx *r, size_t i, const char *type, int fd, u
 	}
 	if (m->nosymfollow)
 		flags |= MS_NOSYMFOLLOW;
-	if (mount(src, rootfs_fdpath(&fp, fd), type, flags, m->data) < 0)
+	if (how == LSM_MOUNT_CONTEXT &&
+	    lsm_mount_data(r->mount_label, m->data, buf, sizeof buf, &data, e) < 0)
+		return cell_err_wrap(e, "mounts[%zu]", i);
+	if (mount(src, rootfs_fdpath(&fp, fd), type, flags, data) < 0)
 		return cell_err_sys(e, "mounts[%zu]: mount `%s` on `%s`", i, src, m->destination);
-	if (old < 0 && m->propagation == 0)
+	if (old < 0 && m->propagation == 0 && how != LSM_MOUNT_XATTR)
 		return 0;
 	/* fd names the covered directory: look the path up again for the mount. */
 	mfd = rootfs_resolve(r->rootfd, m->destination, old >= 0 ? O_RDONLY | O_DIRECTORY : O_PATH,
@@ -140,6 +146,9 @@ static int mount_new(struct rootfs_ctx *r, size_t i, const char *type, int fd, u
 		return cell_err_wrap(e, "mounts[%zu]", i);
 	if (old >= 0 && rootfs_copy_tree(old, mfd, m->destination, e) < 0)
 		return cell_err_wrap(e, "mounts[%zu]: tmpcopyup", i);
+	if (how == LSM_MOUNT_XATTR &&
+	    lsm_label_path(r->mount_label, rootfs_fdpath(&fp, mfd), m->destination, e) < 0)
+		return cell_err_wrap(e, "mounts[%zu]", i);
 	if (m->propagation != 0 &&
 	    mount(NULL, rootfs_fdpath(&fp, mfd), NULL, m->propagation, NULL) < 0)
 		return cell_err_sys(e, "mounts[%zu]: set propagation of `%s`", i, m->destination);

@@ -24,6 +24,7 @@ struct rootfs_ctx {
 	int rootfd;         /* O_PATH|O_DIRECTORY fd of the bound rootfs; set by rootfs_prepare */
 	const struct cgroup *cg; /* the container's cgroups, or NULL */
 	const int *idmount_fds;  /* detached idmapped trees: [0] rootfs, [1+i] mounts[i]; or NULL */
+	const char *mount_label; /* linux.mountLabel when SELinux is on (lsm/), or NULL */
 };
 
 /* Before pivot_root: make / private (or linux.rootfsPropagation), bind the
