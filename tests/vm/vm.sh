@@ -129,6 +129,15 @@ build_initramfs() {
 		gcc -m32 -O2 -static -nostdlib -fno-pie -no-pie -o "$dir/vm/bin/i386" \
 			"$REPO_DIR/tests/helpers/i386.c" || die "cannot build the i386 helper (gcc-multilib)"
 	fi
+	# The AppArmor test policy (cases/lsm.sh), compiled here: the VM has no
+	# parser. Without one the cases fail and say so.
+	a=$(PATH=$PATH:/usr/sbin:/sbin command -v apparmor_parser) || a=""
+	if [ -n "$a" ]; then
+		# (It warns that this host's kernel has no AppArmor to cache for.)
+		"$a" -Q -o "$dir/vm/apparmor.bin" "$VM_DIR/apparmor.profile" 2>"$dir/aa.err" ||
+			die "apparmor_parser of $VM_DIR/apparmor.profile failed: $(cat "$dir/aa.err")"
+		rm -f "$dir/aa.err"
+	fi
 	chmod 0755 "$dir/init"
 	for l in $LAYOUTS; do plan "$l" >"$dir/vm/plan.$l"; done
 	(cd "$dir" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) |
