@@ -125,7 +125,9 @@ pm_setup() {
 		default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)", "nproc=4096:4096"]
 		netns = "none"
 		[network]
+		network_backend = "cni"
 		network_config_dir = "$PM/cni"
+		cni_plugin_dirs = ["/usr/lib/cni"]
 		[engine]
 		cgroup_manager = "cgroupfs"
 		events_logger = "file"
@@ -142,9 +144,28 @@ pm_setup() {
 		fail "podman import failed"
 }
 
+# pm_net_setup: a CNI bridge network PM_NET (subnet PM_PREFIX.0/24) for
+# the test's podman, which from here on runs in a netns of the test's own
+# (PM_NS; `nsenter --net`, not `ip netns exec`: that gives each call a
+# mount namespace of its own, and podman's netns bind mounts must outlive
+# the call). The bridge, the containers' veths and podman's iptables
+# rules all live in PM_NS and go with it. CNI keeps its leases and
+# results below /var/lib/cni whatever the config says: the name is unique
+# (host-local's directory is named after it) and pm_cleanup removes them.
+pm_net_setup() {
+	PM_NS=$(make_netns)
+	ip -n "$PM_NS" link set lo up
+	PM_NET="cellpm$$"
+	PM_PREFIX="10.89.$((RANDOM % 200 + 1))"
+	PM_CNI_NEW=""
+	[ -d /var/lib/cni ] || PM_CNI_NEW=1
+	pm network create --subnet "$PM_PREFIX.0/24" "$PM_NET" >/dev/null ||
+		fail "podman network create failed"
+}
+
 # pm ARGS...: podman with the private setup and cell as its runtime.
 pm() {
-	timeout -k 2 60 podman --root "$PM/root" --runroot "$PM_RUN/run" --storage-driver vfs \
+	timeout -k 2 60 ${PM_NS:+nsenter --net=/run/netns/$PM_NS} podman --root "$PM/root" --runroot "$PM_RUN/run" --storage-driver vfs \
 		--runtime "$PM_RT" "$@"
 }
 
@@ -161,6 +182,12 @@ pm_cleanup() {
 	# after the container.
 	wait_gone 10 "$PM/"
 	cg_rmtree "$PM_CG"
+	if [ -n "${PM_NET:-}" ]; then
+		pm network rm -f "$PM_NET" >/dev/null 2>&1
+		rm -rf "/var/lib/cni/networks/$PM_NET" "/var/lib/cni/results/$PM_NET"-*
+		[ -n "$PM_CNI_NEW" ] && rmdir /var/lib/cni/networks /var/lib/cni/results /var/lib/cni 2>/dev/null
+		PM_NET=""
+	fi
 	umount_under "$PM_RUN"
 	rm -rf --one-file-system "$PM_RUN"
 	PM=""

@@ -220,3 +220,79 @@ test_podman_exec() {
 		"pid namespace of the detached exec"
 	assert_contains "$(pm top x1 args)" "sleep 999" "podman top after exec -d"
 }
+
+# pm_ip NAME: the IPv4 address of eth0 in a running container, from inside.
+pm_ip() {
+	pm exec "$1" ip -o -4 addr show eth0 | awk '{ sub("/.*", "", $4); print $4 }'
+}
+
+test_podman_bridge_network() {
+	needs_exec
+	pm_setup
+	pm_net_setup
+	local a b body
+	pm_run -d --name a --network "$PM_NET" "$IMG" sleep 1000 >/dev/null
+	# b serves one line on port 80, published as port 8080 of the netns.
+	pm_run -d --name b --network "$PM_NET" -p 8080:80 "$IMG" \
+		sh -c 'while :; do echo hello-from-b | nc -l -p 80; done' >/dev/null
+	a=$(pm_ip a)
+	b=$(pm_ip b)
+	assert_match "$a" "^$PM_PREFIX\.[0-9]+$" "a's address"
+	assert_match "$b" "^$PM_PREFIX\.[0-9]+$" "b's address"
+	assert_ne "$a" "$b" "a's and b's addresses"
+	assert_ok pm exec a ping -c 1 -W 5 "$b"
+	assert_contains "$OUT" "1 packets received" "a pinging b"
+	# The port mapping: the netns (podman's host) reaches b's server
+	# through the bridge's address.
+	body=$(nsenter --net="/run/netns/$PM_NS" timeout 10 busybox nc "$PM_PREFIX.1" 8080 </dev/null)
+	assert_eq hello-from-b "$body" "a connection to the published port"
+	# The bridge and its rules are in the test's netns only.
+	assert_contains "$(ip -n "$PM_NS" -o -4 addr)" "$PM_PREFIX.1/24" "the bridge's address in the netns"
+	assert_eq "" "$(ip -o -4 addr | grep -F " $PM_PREFIX." || true)" "the subnet's addresses on the host"
+	assert_contains "$(ip netns exec "$PM_NS" iptables-save -t nat)" "$PM_NET" "podman's rules in the netns"
+	# A stopped container gives its address back (podman tears the
+	# network down through the state cell reports).
+	assert_ok pm rm -f -t 0 a b
+	assert_eq "" "$(ls "/var/lib/cni/networks/$PM_NET" | grep -F "$PM_PREFIX." || true)" "addresses still leased"
+	wait_for 10 sh -c '[ -z "$(ls "$0")" ]' "$ROOT" || fail "cell state left: $(ls "$ROOT")"
+}
+
+test_podman_pod_shares_namespaces() {
+	needs_exec
+	pm_setup
+	pm_net_setup
+	local pod n x1 x2 ids id
+	# No registry: the infra container is the test image running sleep.
+	pod=$(pm pod create --name p --hostname podhost --network "$PM_NET" --cgroup-parent "$PM_CG" \
+		--infra-image "$IMG" --infra-command 'sleep 1000000')
+	pm run -d --pod p --name c1 "$IMG" sleep 1000 >/dev/null
+	pm run -d --pod p --name c2 "$IMG" sleep 1000 >/dev/null
+	ids=$(pm ps -a -q --no-trunc --filter "pod=$pod" | sort)
+	assert_eq 3 "$(printf '%s\n' "$ids" | grep -c .)" "containers in the pod (infra, c1, c2)"
+	# net, ipc and uts are the infra container's (joined by path), pid is
+	# each container's own.
+	x1=$(pm exec c1 sh -c 'hostname; ip -o -4 addr show eth0; for n in net ipc uts pid; do echo $n $(readlink /proc/self/ns/$n); done')
+	x2=$(pm exec c2 sh -c 'hostname; ip -o -4 addr show eth0; for n in net ipc uts pid; do echo $n $(readlink /proc/self/ns/$n); done')
+	for n in net ipc uts; do
+		assert_eq "$(grep "^$n " <<<"$x1")" "$(grep "^$n " <<<"$x2")" "$n namespace of c1 and c2"
+	done
+	assert_ne "$(grep "^pid " <<<"$x1")" "$(grep "^pid " <<<"$x2")" "pid namespace of c1 and c2"
+	assert_eq podhost "$(head -n 1 <<<"$x1")" "c1's hostname"
+	assert_eq podhost "$(head -n 1 <<<"$x2")" "c2's hostname"
+	assert_match "$x1" "inet $PM_PREFIX\.[0-9]+/24" "the pod's address"
+	# One network stack: c2 reaches c1's server over lo.
+	pm exec -d c1 sh -c 'echo from-c1 | nc -l -p 7000' >/dev/null
+	wait_for 5 pm exec c2 sh -c 'netstat -ltn | grep -q ":7000 "' || fail "c2 does not see c1's listening port"
+	assert_eq from-c1 "$(pm exec c2 timeout 5 nc 127.0.0.1 7000 </dev/null)" "c2 connecting to c1 over lo"
+	# pod stop: podman's cleanup deletes each container from cell.
+	assert_ok pm pod stop -t 0 p
+	for id in $ids; do
+		assert_eq exited "$(pm_state "$id" | cut -d' ' -f1)" "podman's status of $id after pod stop"
+	done
+	wait_for 10 sh -c '[ -z "$(ls "$0")" ]' "$ROOT" || fail "cell state left after pod stop: $(ls "$ROOT")"
+	assert_ok pm pod rm p
+	assert_eq "" "$(pm ps -a -q)" "podman's containers after pod rm"
+	for id in $ids; do
+		assert_eq "" "$(find /sys/fs/cgroup -path "*$id*" -type d 2>/dev/null)" "cgroups of $id"
+	done
+}
