@@ -29,6 +29,10 @@ client_oci_archive() {
 # client_runtime DIR: DIR/cell, the runtime the clients are given: $CELL
 # with the test's --root, so the harness finds (and, after a failure,
 # deletes) every container a client made. exec: no process in between.
+# podman 4.3's `--runtime-flag root=DIR` is not enough: it reaches create,
+# start, exec, kill and podman rm's delete, but not conmon's exit command
+# (`podman container cleanup`), whose `delete --force` of a `run --rm`
+# container then goes to cell's default root and fails.
 client_runtime() {
 	mkdir -p "$1"
 	printf '#!/bin/sh\nexec %q --root %q "$@"\n' "$CELL" "$ROOT" >"$1/cell"

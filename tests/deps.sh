@@ -23,8 +23,10 @@ pkgs="$pkgs apparmor"
 pkgs="$pkgs gcc-multilib golang-github-containers-common"
 # client tests (tests/integration/podman.sh, containerd.sh): podman with
 # conmon, containerd with ctr and its runc shim, runc as the reference the
-# scenarios are checked against while writing them, uidmap for podman.
-pkgs="$pkgs podman conmon containerd runc uidmap"
+# scenarios are checked against while writing them, uidmap for podman;
+# CNI's plugins (bridge, host-local, portmap, firewall) and iptables for
+# podman's bridge networks (in a netns of the test's own).
+pkgs="$pkgs podman conmon containerd runc uidmap containernetworking-plugins iptables"
 # docker.io: dockerd 20.10 with docker-init, using the containerd and runc
 # above (tests/integration/docker.sh; its client is /usr/bin/docker).
 pkgs="$pkgs docker.io"

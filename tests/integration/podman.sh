@@ -1,7 +1,9 @@
 # shellcheck shell=bash disable=SC2016 # sh -c scripts are single-quoted on purpose
 # podman (with conmon) driving cell as its OCI runtime (`--runtime`): a
 # private podman per test (tests/clients.sh pm_setup), the busybox image
-# imported from a tar, no network set-up (`--network none`).
+# imported from a tar, no network set-up (`--network none`) except in the
+# bridge and pod tests, whose podman runs in a netns of the test's own
+# (pm_net_setup).
 
 # shellcheck source=tests/clients.sh
 . "$TESTS_DIR/clients.sh"
@@ -253,7 +255,7 @@ test_podman_bridge_network() {
 	# A stopped container gives its address back (podman tears the
 	# network down through the state cell reports).
 	assert_ok pm rm -f -t 0 a b
-	assert_eq "" "$(ls "/var/lib/cni/networks/$PM_NET" | grep -F "$PM_PREFIX." || true)" "addresses still leased"
+	assert_eq "" "$(find "/var/lib/cni/networks/$PM_NET" -name "$PM_PREFIX.*")" "addresses still leased"
 	wait_for 10 sh -c '[ -z "$(ls "$0")" ]' "$ROOT" || fail "cell state left: $(ls "$ROOT")"
 }
 
