@@ -85,7 +85,12 @@ static int v1_cpu(int fd, const struct oci_res_cpu *c, const char *field, struct
 	 * refused by the kernel, and a kernel without RT_GROUP_SCHED (Debian's)
 	 * has no cpu.rt_* files, where a budget of 0 is what a group gets. */
 	struct oci_num rt_period = c->rt_period, rt_runtime = c->rt_runtime;
+	/* A quota of 0 is "not set" too: docker's `update` sends it for every
+	 * limit the user did not name, and the kernel refuses 0. */
+	struct oci_num quota = c->quota;
 
+	if (quota.set && quota.v == 0)
+		quota.set = false;
 	if (rt_period.set && rt_period.v == 0)
 		rt_period.set = false;
 	if (rt_runtime.set && rt_runtime.v == 0 && !has_file(fd, "cpu.rt_runtime_us"))
@@ -95,11 +100,11 @@ static int v1_cpu(int fd, const struct oci_res_cpu *c, const char *field, struct
 		return -1;
 	if (c->period.set && c->period.v != 0 &&
 	    w_num(fd, "cpu.cfs_period_us", &c->period, field, "period", &ignored) < 0) {
-		if (w_num(fd, "cpu.cfs_quota_us", &c->quota, field, "quota", e) < 0)
+		if (w_num(fd, "cpu.cfs_quota_us", &quota, field, "quota", e) < 0)
 			return -1;
 		return w_num(fd, "cpu.cfs_period_us", &c->period, field, "period", e);
 	}
-	if (w_num(fd, "cpu.cfs_quota_us", &c->quota, field, "quota", e) < 0 ||
+	if (w_num(fd, "cpu.cfs_quota_us", &quota, field, "quota", e) < 0 ||
 	    w_num(fd, "cpu.cfs_burst_us", &c->burst, field, "burst", e) < 0)
 		return -1;
 	if (rt_period.set &&

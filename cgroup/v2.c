@@ -80,17 +80,20 @@ static int v2_cpu_max(int fd, const struct oci_res_cpu *c, const char *field, st
 {
 	char f[160], line[48], cur[48];
 	long long period = 100000;
+	/* A quota of 0 means "not set" (as in v1; docker's `update` sends 0
+	 * for every limit not named): it must not lift a quota there is. */
+	bool quota = c->quota.set && c->quota.v != 0;
 
-	if (!c->quota.set && !(c->period.set && c->period.v != 0))
+	if (!quota && !(c->period.set && c->period.v != 0))
 		return 0;
-	sub(f, sizeof f, field, c->quota.set ? "quota" : "period");
+	sub(f, sizeof f, field, quota ? "quota" : "period");
 	if (c->period.set && c->period.v != 0)
 		period = c->period.v;
 	else if (cg_read(fd, "cpu.max", cur, sizeof cur) > 0 && sscanf(cur, "%*s %lld", &period) != 1)
 		period = 100000;
-	if (c->quota.set && c->quota.v > 0) {
+	if (quota && c->quota.v > 0) {
 		snprintf(line, sizeof line, "%lld %lld", (long long)c->quota.v, period);
-	} else if (c->quota.set) {
+	} else if (quota) {
 		snprintf(line, sizeof line, "max %lld", period);
 	} else {
 		/* Only the period: keep the quota there is. */

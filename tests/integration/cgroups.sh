@@ -331,6 +331,29 @@ test_update_changes_live_limits() {
 	assert_match "$ERR" 'bad\.json: pids\.limit' "bad file names the file and field"
 }
 
+# docker's `update` sends 0 for every cpu value the user did not name:
+# that keeps the quota there is (the kernel refuses a quota of 0).
+test_update_zero_cpu_values_keep_the_quota() {
+	need_ctrl cpu
+	make_bundle
+	cfg 'linux.resources={"cpu":{"quota":50000,"period":100000},"memory":{"limit":104857600}}'
+	cfg_args sleep 60
+	ctr_detach c1
+	local p cpu m
+	p=$(cg_path c1)
+	cpu=$(cg_dir cpu)$p
+	printf '{"cpu":{"shares":0,"quota":0,"period":0,"realtimeRuntime":0,"realtimePeriod":0},"memory":{"limit":67108864}}' >"$T/res.json"
+	assert_ok rt update -r "$T/res.json" c1
+	m=$(cg_dir memory)$p
+	if [ -f "$m/memory.limit_in_bytes" ]; then m=$m/memory.limit_in_bytes; else m=$m/memory.max; fi
+	assert_eq 67108864 "$(cat "$m")" "memory limit after the update"
+	if [ -f "$cpu/cpu.cfs_quota_us" ]; then
+		assert_eq 50000 "$(cat "$cpu/cpu.cfs_quota_us")" "cpu.cfs_quota_us kept"
+	else
+		assert_eq "50000 100000" "$(cat "$cpu/cpu.max")" "cpu.max kept"
+	fi
+}
+
 test_failed_create_leaves_no_cgroup() {
 	need_ctrl cpuset
 	make_bundle

@@ -109,6 +109,15 @@ test_cpu_weight_and_max_written() {
 		assert_eq 50000 "$(cat "$(cg_file c1 cpu cpu.cfs_quota_us)")" "cpu.cfs_quota_us"
 		assert_eq 100000 "$(cat "$(cg_file c1 cpu cpu.cfs_period_us)")" "cpu.cfs_period_us"
 	fi
+	# docker's update: 0 for every cpu value not named keeps what is there.
+	printf '{"cpu":{"shares":0,"quota":0,"period":0},"memory":{"limit":67108864}}' >"$T/res.json"
+	assert_ok rt update -r "$T/res.json" c1
+	if is_v2 cpu; then
+		assert_eq "20000 100000" "$(cat "$(cg_file c1 cpu cpu.max)")" "cpu.max after a zero-quota update"
+	else
+		assert_eq 50000 "$(cat "$(cg_file c1 cpu cpu.cfs_quota_us)")" "cpu.cfs_quota_us after a zero-quota update"
+	fi
+	assert_eq 67108864 "$(cat "$(mem_file c1)")" "memory limit of the same update"
 }
 
 # Debian's kernel has no CONFIG_RT_GROUP_SCHED: the v1 cpu.rt_* files are
