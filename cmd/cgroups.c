@@ -11,14 +11,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../ns/ns.h"
 #include "../oci/json.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "opened.h"
 
-/* Open a container that must be running (or paused) and have cgroups. */
-static int open_live(struct cell_ctx *g, const char *id, const char *what, struct opened *o,
-		     struct cell_err *e)
+/* Open a container that must be running (or paused, or created). */
+static int open_started(struct cell_ctx *g, const char *id, const char *what, struct opened *o,
+			struct cell_err *e)
 {
 	if (open_container(g, id, true, o, e) < 0)
 		return -1;
@@ -26,6 +27,15 @@ static int open_live(struct cell_ctx *g, const char *id, const char *what, struc
 	    o->status != STATUS_CREATED)
 		return cell_err_set(e, EINVAL, "%s: container `%s` is %s", what, id,
 				    state_status_name(o->status));
+	return 0;
+}
+
+/* ...that also has cgroups. */
+static int open_live(struct cell_ctx *g, const char *id, const char *what, struct opened *o,
+		     struct cell_err *e)
+{
+	if (open_started(g, id, what, o, e) < 0)
+		return -1;
 	if (!o->has_cg)
 		return cell_err_set(e, ENOTSUP, "%s: container `%s` has no cgroups", what, id);
 	return 0;
@@ -76,7 +86,9 @@ static const char ps_usage[] =
 	"Usage: cell ps [-f|--format table|json] ID [PS-OPTIONS...]\n"
 	"List the processes of a container (PID, PPID, command line), or their\n"
 	"host PIDs as a JSON array. With PS-OPTIONS (e.g. -ef, -o pid,user,args),\n"
-	"runs ps(1) with them and keeps the header and the container's lines.\n";
+	"runs ps(1) with them and keeps the header and the container's lines.\n"
+	"Without cgroups (rootless) the processes come from /proc: those in the init's\n"
+	"pid namespace, or without one the init and its descendants.\n";
 
 static int format_opt(void *ctx, int opt, const char *arg, struct cell_err *e)
 {
@@ -237,9 +249,12 @@ int cmd_ps(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 	r = cmd_parse(&p, argc, argv, &first, e);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
-	r = open_live(g, argv[first], "ps", &o, e);
-	if (r == 0)
+	r = open_started(g, argv[first], "ps", &o, e);
+	/* Without cgroups (rootless) /proc tells which processes are its. */
+	if (r == 0 && o.has_cg)
 		r = cgroup_pids(&o.cg, &pids, &n, e);
+	else if (r == 0)
+		r = ns_list_pids(o.s.pid, &pids, &n, e);
 	close_container(&o);
 	if (r < 0)
 		return -1;

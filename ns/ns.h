@@ -58,6 +58,11 @@ void ns_abort(struct ns_container *c);
  * without a pid namespace). */
 int ns_signal_all(pid_t init, int init_pidfd, int sig, struct cell_err *e);
 
+/* The container's processes without its cgroups (rootless), sorted: with a
+ * pid namespace of its own every process in the init's (exec'd ones too);
+ * without, the init and its descendants. *out is malloc'd. */
+int ns_list_pids(pid_t init, pid_t **out, size_t *n, struct cell_err *e);
+
 /* Wait until the process behind pidfd has exited; -1 on timeout. */
 int ns_wait_exit(int pidfd, int timeout_ms);
 

@@ -1,6 +1,7 @@
 /* Signals to a container's processes, always through pidfds. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../util/cleanup.h"
 #include "../util/sys.h"
 #include "ns.h"
 
@@ -56,6 +58,135 @@ int ns_signal_all(pid_t init, int init_pidfd, int sig, struct cell_err *e)
 		close(fd);
 	}
 	closedir(proc);
+	return 0;
+}
+
+/* ---- listing without cgroups ---- */
+
+struct pid_list {
+	pid_t *v;
+	size_t n, cap;
+};
+
+static int pid_list_add(struct pid_list *l, pid_t pid, struct cell_err *e)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		pid_t *v = realloc(l->v, cap * sizeof *v);
+
+		if (v == NULL)
+			return cell_err_errno(e, ENOMEM, "list the container's processes");
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = pid;
+	return 0;
+}
+
+/* Field 4 of /proc/PID/stat; 0 when the process is gone. The command
+ * name (field 2) may hold spaces and parentheses: parse after the last ')'. */
+static pid_t ppid_of(pid_t pid)
+{
+	char path[48], buf[512], *paren;
+	int fd, ppid = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	paren = strrchr(buf, ')');
+	if (paren == NULL || sscanf(paren + 1, " %*c %d", &ppid) != 1)
+		return 0;
+	return (pid_t)ppid;
+}
+
+static bool listed(const struct pid_list *l, pid_t pid)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i] == pid)
+			return true;
+	return false;
+}
+
+/* The init and its descendants: a process whose parent is listed is added,
+ * until a pass over the table adds nothing. */
+static int add_descendants(pid_t init, const struct pid_list *all, const pid_t *ppids,
+			   struct pid_list *out, struct cell_err *e)
+{
+	bool grew = true;
+
+	if (pid_list_add(out, init, e) < 0)
+		return -1;
+	while (grew) {
+		grew = false;
+		for (size_t i = 0; i < all->n; i++) {
+			if (ppids[i] == 0 || listed(out, all->v[i]) || !listed(out, ppids[i]))
+				continue;
+			if (pid_list_add(out, all->v[i], e) < 0)
+				return -1;
+			grew = true;
+		}
+	}
+	return 0;
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int ns_list_pids(pid_t init, pid_t **out, size_t *n, struct cell_err *e)
+{
+	struct pid_list all = { 0 }, res = { 0 };
+	_cleanup_free_ pid_t *ppids = NULL;
+	struct stat target, self, st;
+	struct dirent *de;
+	bool own_ns;
+	DIR *proc;
+	int r = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (pidns_of(init, &target) < 0)
+		return cell_err_sys(e, "stat `/proc/%d/ns/pid`", (int)init);
+	own_ns = !(pidns_of(getpid(), &self) == 0 && same_ns(&target, &self));
+	proc = opendir("/proc");
+	if (proc == NULL)
+		return cell_err_sys(e, "open `/proc`");
+	while (r == 0 && (de = readdir(proc)) != NULL) {
+		pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
+
+		if (pid <= 0)
+			continue;
+		/* Processes of other users may not be readable: not ours. */
+		if (own_ns && (pidns_of(pid, &st) < 0 || !same_ns(&st, &target)))
+			continue;
+		r = pid_list_add(own_ns ? &res : &all, pid, e);
+	}
+	closedir(proc);
+	if (r == 0 && !own_ns) {
+		ppids = calloc(all.n ? all.n : 1, sizeof *ppids);
+		if (ppids == NULL)
+			r = cell_err_errno(e, ENOMEM, "list the container's processes");
+		for (size_t i = 0; r == 0 && i < all.n; i++)
+			ppids[i] = ppid_of(all.v[i]);
+		if (r == 0)
+			r = add_descendants(init, &all, ppids, &res, e);
+	}
+	free(all.v);
+	if (r < 0) {
+		free(res.v);
+		return -1;
+	}
+	qsort(res.v, res.n, sizeof *res.v, cmp_pid);
+	*out = res.v;
+	*n = res.n;
 	return 0;
 }
 

@@ -286,3 +286,85 @@ test_rootless_exec() {
 	assert_ok urt delete --force rl-e
 	drop_test_users
 }
+
+# ps_pids ID: the host PIDs of `cell ps --format json` as the user, sorted,
+# one line.
+rl_ps_pids() {
+	as_user "$T/cell" ps --format json "$1" | python3 -c 'import json,sys; print(*sorted(json.load(sys.stdin)))'
+}
+
+# No cgroups (rootless): ps lists the processes of the container's pid
+# namespace, exec'd ones included; info leaves out what only cgroups know.
+test_rootless_ps_and_info() {
+	local pid xpid lines
+	rl_setup
+	rl_spec
+	cfg_args sleep 600
+	assert_ok urt run -d -b "$B" rl-p
+	pid=$(as_user "$T/cell" state rl-p | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+	assert_ok urt exec -d --pid-file "$T/xdg/ex.pid" rl-p sleep 500
+	xpid=$(cat "$T/xdg/ex.pid")
+	assert_ne "$pid" "$xpid" "exec'd pid"
+	assert_eq "$(printf '%s\n' "$pid" "$xpid" | sort -n | tr '\n' ' ' | sed 's/ $//')" "$(rl_ps_pids rl-p)" "ps --format json"
+	assert_ok urt ps rl-p
+	assert_match "$OUT" "^PID +PPID +CMD
+" "table header"
+	assert_match "$OUT" "
+$pid +[0-9]+ +sleep 600" "the init's line"
+	assert_match "$OUT" "
+$xpid +[0-9]+ +sleep 500" "the exec'd process's line"
+	assert_eq 3 "$(printf '%s\n' "$OUT" | wc -l)" "lines of ps [$OUT]"
+	# ps(1) options: the header and the container's lines only.
+	assert_ok urt ps rl-p -ef
+	lines=$(printf '%s\n' "$OUT" | awk 'NR > 1 { print $2 }' | sort -n | tr '\n' ' ')
+	assert_match "$OUT" "^UID +PID +PPID" "ps -ef header"
+	assert_eq "$(printf '%s\n' "$pid" "$xpid" | sort -n | tr '\n' ' ')" "$lines" "PIDs of ps -ef"
+	assert_ok urt ps rl-p -o pid,args
+	assert_match "$OUT" "
+ *$xpid sleep 500" "ps -o pid,args"
+	# info: no cgroups, so no CPU, memory or pids figures; the rest is there.
+	assert_ok urt info rl-p
+	assert_match "$OUT" "State: +RUNNING" "info state"
+	assert_match "$OUT" "PID: +$pid" "info pid"
+	case $OUT in *"CPU use"* | *"Memory use"* | *"Pids:"* | *"BlkIO"*) fail "cgroup figures without cgroups: $OUT" ;; esac
+	assert_ok urt info --format json rl-p
+	assert_eq "running $pid absent" "$(printf '%s' "$OUT" | python3 -c 'import json,sys
+d = json.load(sys.stdin)
+gone = all(k not in d for k in ("cpu_use_ns", "memory_use_bytes", "pids", "blkio_bytes"))
+print(d["state"], d["pid"], "absent" if gone else "present")')" "info --format json"
+	# The list follows the processes: the exec'd one ended, it is gone.
+	kill "$xpid"
+	wait_for 5 sh -c '! kill -0 '"$xpid" || fail "exec'd process $xpid did not end"
+	assert_eq "$pid" "$(rl_ps_pids rl-p)" "ps after the exec'd process ended"
+	assert_ok urt delete --force rl-p
+	try urt ps rl-p
+	assert_contains "$ERR" "does not exist" "ps after delete"
+	drop_test_users
+}
+
+# Without a pid namespace: the init and its descendants, not the other
+# processes of the same user.
+test_rootless_ps_no_pid_namespace() {
+	local pid other kids
+	rl_setup
+	rl_spec
+	ns_del pid
+	# A new proc needs a pid namespace of this user's: bind the host's.
+	cfg 'mounts-={"destination":"/proc"}' \
+		'mounts+={"destination":"/proc","type":"bind","source":"/proc","options":["rbind","nosuid","nodev","noexec"]}'
+	cfg_sh 'sleep 600 & sleep 601 & wait'
+	assert_ok urt run -d -b "$B" rl-n
+	pid=$(as_user "$T/cell" state rl-n | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+	as_user sleep 602 &
+	other=$!
+	wait_for 5 sh -c '[ "$(pgrep -P '"$pid"' | wc -l)" = 2 ]' || fail "the init's children did not start"
+	kids=$(pgrep -P "$pid" | sort -n | tr '\n' ' ' | sed 's/ $//')
+	assert_eq "$pid $kids" "$(rl_ps_pids rl-n)" "ps --format json: the init and its children"
+	assert_ok urt ps rl-n
+	assert_contains "$OUT" "sleep 601" "table"
+	case $OUT in *"sleep 602"*) fail "another process of the user listed: $OUT" ;; esac
+	kill "$other" 2>/dev/null || true
+	wait "$other" 2>/dev/null || true
+	assert_ok urt delete --force rl-n
+	drop_test_users
+}
