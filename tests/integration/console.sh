@@ -232,3 +232,36 @@ test_console_rootless() {
 	assert_eq "" "$(leftover_procs)" "processes left"
 	drop_test_users
 }
+
+# info --format json names the holder of a detached terminal container
+# (alive, not the init, the socket in the state dir); `cell state` keeps
+# the OCI state (the init's pid); after delete both are gone.
+test_console_info_json_and_state() {
+	con_bundle
+	cfg_sh 'echo hi; exec sleep 600'
+	ctr_detach c10
+	local pid hp sock
+	pid=$(ctr_pid c10)
+	assert_ok rt info --format json c10
+	hp=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["console_pid"])')
+	sock=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["console_socket"])')
+	assert_eq "running $pid" "$(printf '%s' "$OUT" | python3 -c 'import json,sys; d = json.load(sys.stdin); print(d["state"], d["pid"])')" "info state and pid"
+	pid_alive "$hp" || fail "console_pid $hp not alive"
+	assert_ne "$pid" "$hp" "holder is not the init"
+	assert_eq "$hp" "$(holder_pid c10)" "console_pid and the text's Console PID"
+	assert_eq "$ROOT/c10/console.sock" "$sock" "console_socket"
+	[ -S "$sock" ] || fail "$sock is not a socket"
+	# The holder's own record, ROOT/ID/console: "PID START".
+	assert_eq "$hp" "$(awk '{ print $1 }' "$ROOT/c10/console")" "ROOT/ID/console"
+	assert_ok rt state c10
+	assert_eq "running $pid" "$(printf '%s' "$OUT" | python3 -c 'import json,sys; d = json.load(sys.stdin); print(d["status"], d["pid"])')" "state"
+	assert_ok rt delete --force c10
+	pid_alive "$hp" && fail "holder $hp left after delete"
+	try rt info --format json c10
+	assert_ne 0 "$RC" "info after delete"
+	assert_contains "$ERR" "does not exist"
+	try rt state c10
+	assert_ne 0 "$RC" "state after delete"
+	[ ! -e "$sock" ] || fail "socket $sock left after delete"
+	assert_eq "" "$(leftover_procs)" "processes left"
+}
