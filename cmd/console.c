@@ -19,14 +19,45 @@
 #include "opened.h"
 #include "tty.h"
 
-#define ESCAPE 0x01 /* Ctrl-a */
-
 static const char console_usage[] =
-	"Usage: cell console ID\n"
+	"Usage: cell console [-e KEY] ID\n"
 	"Attach this terminal to the terminal of a container started with run -d (or\n"
 	"create) without --console-socket. Its latest output (up to 64 KiB) comes\n"
 	"first. Ctrl-a q detaches and leaves the container running; Ctrl-a Ctrl-a\n"
-	"types Ctrl-a. It ends by itself when the container exits.\n";
+	"types Ctrl-a. It ends by itself when the container exits.\n"
+	"  -e, --escape KEY   the prefix instead of Ctrl-a (as lxc-console -e): ^b or b\n"
+	"                     for Ctrl-b, any letter or one of [ \\ ] ^ _ (for use\n"
+	"                     inside tmux or screen, whose prefix Ctrl-a may be)\n";
+
+/* The escape key: its byte and how the messages name it ("Ctrl-b"). */
+struct escape {
+	char c;
+	char name[8];
+};
+
+/* "^b", "^B" or "b": Ctrl-b; "^]" and the like: Ctrl-]. */
+static int parse_escape(const char *s, struct escape *k, struct cell_err *e)
+{
+	const char *key = s[0] == '^' ? s + 1 : s;
+	char c = key[0];
+
+	if (c >= 'A' && c <= 'Z')
+		c = (char)(c - 'A' + 'a');
+	if (key[0] == '\0' || key[1] != '\0' ||
+	    !((c >= 'a' && c <= 'z') || (key != s && strchr("[\\]^_", c) != NULL)))
+		return cell_err_set(e, EINVAL,
+				    "console: --escape `%s`: expected ^LETTER or a LETTER (Ctrl-LETTER), or one of ^[ ^\\ ^] ^^ ^_",
+				    s);
+	k->c = (char)(c & 0x1f);
+	snprintf(k->name, sizeof k->name, "Ctrl-%c", c);
+	return 0;
+}
+
+static int escape_opt(void *ctx, int opt, const char *arg, struct cell_err *e)
+{
+	(void)opt;
+	return parse_escape(arg, ctx, e);
+}
 
 static int connect_holder(int dirfd, const char *id, struct cell_err *e)
 {
@@ -96,9 +127,10 @@ static int send_winsize(int s)
 
 enum attach_end { END_DETACH, END_EXITED, END_ERROR, END_GO_ON };
 
-/* Input to the holder, with the escape keys taken out: Ctrl-a q detaches,
- * Ctrl-a Ctrl-a is one Ctrl-a, Ctrl-a and anything else pass unchanged. */
-static enum attach_end pass_input(int s, bool *esc)
+/* Input to the holder, with the escape keys taken out (Ctrl-a or the
+ * --escape key): ESC q detaches, ESC ESC is one ESC, ESC and anything else
+ * pass unchanged. */
+static enum attach_end pass_input(int s, char escape, bool *esc)
 {
 	char in[4096], msg[1 + 2 * sizeof in];
 	size_t len = 1;
@@ -119,9 +151,9 @@ static enum attach_end pass_input(int s, bool *esc)
 					send_msg(s, msg, len);
 				return END_DETACH;
 			}
-			if (c != ESCAPE)
-				msg[len++] = ESCAPE;
-		} else if (c == ESCAPE) {
+			if (c != escape)
+				msg[len++] = escape;
+		} else if (c == escape) {
 			*esc = true;
 			continue;
 		}
@@ -134,7 +166,7 @@ static enum attach_end pass_input(int s, bool *esc)
 
 enum { P_SOCK, P_IN, P_SIG, P_N };
 
-static enum attach_end attach_loop(int s, int sfd)
+static enum attach_end attach_loop(int s, int sfd, char escape)
 {
 	struct pollfd p[P_N] = {
 		[P_SOCK] = { .fd = s, .events = POLLIN },
@@ -158,7 +190,7 @@ static enum attach_end attach_loop(int s, int sfd)
 				return r == 0 ? END_EXITED : END_ERROR;
 		}
 		if (p[P_IN].revents) {
-			enum attach_end end = pass_input(s, &esc);
+			enum attach_end end = pass_input(s, escape, &esc);
 
 			if (end != END_GO_ON)
 				return end;
@@ -185,7 +217,7 @@ static int hello(int s, const char *id, struct cell_err *e)
 	return 0;
 }
 
-static int attach(int s, const char *id, struct cell_err *e)
+static int attach(int s, const char *id, const struct escape *k, struct cell_err *e)
 {
 	sigset_t sigs, old;
 	_cleanup_close_ int sfd = -1;
@@ -206,9 +238,10 @@ static int attach(int s, const char *id, struct cell_err *e)
 		return cell_err_sys(e, "signalfd");
 	if (send_winsize(s) < 0)
 		return cell_err_sys(e, "console of `%s`: send the window size", id);
-	fprintf(stderr, "Connected to `%s`: Ctrl-a q detaches, Ctrl-a Ctrl-a types Ctrl-a\n", id);
+	fprintf(stderr, "Connected to `%s`: %s q detaches, %s %s types %s\n", id, k->name, k->name,
+		k->name, k->name);
 	tty_raw_enter(STDIN_FILENO, &raw);
-	end = attach_loop(s, sfd);
+	end = attach_loop(s, sfd, k->c);
 	err = errno;
 	tty_raw_leave(STDIN_FILENO, &raw);
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -220,7 +253,13 @@ static int attach(int s, const char *id, struct cell_err *e)
 
 int cmd_console(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 {
-	struct cmd_parser p = { .name = "console", .usage = console_usage, .min_args = 1, .max_args = 1 };
+	static const struct option lo[] = {
+		{ "escape", required_argument, NULL, 'e' }, { "help", no_argument, NULL, 'h' }, { 0 },
+	};
+	struct escape k = { .c = 0x01, .name = "Ctrl-a" };
+	struct cmd_parser p = { .name = "console", .usage = console_usage, .shortopts = "+e:h",
+				.longopts = lo, .on_opt = escape_opt, .ctx = &k,
+				.min_args = 1, .max_args = 1 };
 	_cleanup_close_ int s = -1;
 	enum state_status st;
 	struct state stt;
@@ -243,5 +282,5 @@ int cmd_console(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 	close(dirfd);
 	if (s < 0 || hello(s, argv[first], e) < 0)
 		return -1;
-	return attach(s, argv[first], e) < 0 ? -1 : 0;
+	return attach(s, argv[first], &k, e) < 0 ? -1 : 0;
 }

@@ -265,3 +265,43 @@ test_console_info_json_and_state() {
 	[ ! -e "$sock" ] || fail "socket $sock left after delete"
 	assert_eq "" "$(leftover_procs)" "processes left"
 }
+
+# --escape (lxc-console -e): another prefix for users inside tmux or
+# screen. Ctrl-b q detaches; Ctrl-a then passes through to the container,
+# Ctrl-b Ctrl-b is one Ctrl-b. A bad key is refused, naming the flag.
+test_console_escape_key() {
+	con_bundle
+	cfg_sh 'echo ready; exec sh'
+	ctr_detach c11
+	attach_with() { # FLAGS STEP...: attach with `console FLAGS c11`
+		local flags=$1
+		shift
+		con_drive "$@" -- sh -c 'stty -g >"$0/before"; "$1" --root "$2" console $4 "$3"; echo "rc=$?"; stty -g >"$0/after"' \
+			"$T" "$CELL" "$ROOT" c11 "$flags"
+	}
+	# Ctrl-a q is plain input now: the container reads it (x, 01, q, y).
+	attach_with '-e ^b' -e 'ready' -s '\r' -e '# ' -s 'read x; printf %s "$x" | od -An -tx1\r' -p 0.3 \
+		-s 'x\x01qy\r' -e '78 01 71 79' -s 'read x; printf %s "$x" | od -An -tx1\r' -p 0.3 \
+		-s 'z\x02\x02w\r' -e '7a 02 77' -s '\x02q' -e 'rc='
+	assert_eq 0 "$RC" "ptydrive"
+	assert_contains "$OUT" "Ctrl-b q detaches" "the banner names the key"
+	assert_contains "$OUT" "78 01 71 79" "Ctrl-a q passed through with -e ^b"
+	assert_contains "$OUT" "7a 02 77" "Ctrl-b Ctrl-b typed one Ctrl-b"
+	assert_contains "$OUT" "Detached from" "Ctrl-b q detached"
+	assert_contains "$OUT" "rc=0"
+	assert_eq "$(cat "$T/before")" "$(cat "$T/after")" "the caller's terminal settings"
+	assert_eq running "$(ctr_status c11)" "status after Ctrl-b q"
+	# A letter alone means Ctrl-letter (--escape=t: Ctrl-t).
+	attach_with '--escape=t' -s '\r' -e '# ' -s '\x14q' -e 'rc='
+	assert_contains "$OUT" "Ctrl-t q detaches"
+	assert_contains "$OUT" "Detached from" "Ctrl-t q detached"
+	assert_eq running "$(ctr_status c11)" "status after Ctrl-t q"
+	local k
+	for k in 1 '^' '^1' bb '^ab' ''; do
+		try rt console -e "$k" c11
+		assert_ne 0 "$RC" "--escape '$k'"
+		assert_eq "cell: console: --escape \`$k\`: expected ^LETTER or a LETTER (Ctrl-LETTER), or one of ^[ ^\\ ^] ^^ ^_" "$ERR" "error for '$k'"
+	done
+	assert_ok rt delete --force c11
+	assert_eq "" "$(leftover_procs)" "processes left"
+}
