@@ -22,6 +22,7 @@
 #include "../util/sys.h"
 #include "opened.h"
 #include "tty.h"
+#include "user.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define MAX_FLAG_ITEMS 256
@@ -38,7 +39,8 @@ static const char exec_usage[] =
 	"      --console-socket P  unix socket to receive the terminal's master (with -t)\n"
 	"      --cwd DIR           working directory inside the container\n"
 	"  -e, --env KEY=VALUE     set an environment variable (repeatable)\n"
-	"  -u, --user UID[:GID]    run as this user (numeric ids)\n"
+	"  -u, --user USER[:GROUP] run as this user: numbers, or names from the container's\n"
+	"                          /etc/passwd and /etc/group (a name gets its groups there)\n"
 	"  -g, --additional-gids G add a supplementary group (repeatable)\n"
 	"  -c, --cap CAP           add a capability (repeatable)\n"
 	"      --no-new-privs      set no_new_privs\n"
@@ -53,7 +55,7 @@ static const char attach_usage[] =
 	"a login-like environment (HOME, USER, LOGNAME from its /etc/passwd, TERM from\n"
 	"yours, PATH). Exits with the command's code.\n"
 	"  -e, --env KEY=VALUE     set an environment variable (repeatable)\n"
-	"  -u, --user UID[:GID]    run as this user (numeric ids)\n"
+	"  -u, --user USER[:GROUP] run as this user (numbers or names, as exec)\n"
 	"      --cwd DIR           working directory inside the container\n"
 	"  -h, --help              this help\n";
 
@@ -183,27 +185,38 @@ static int load_process_file(const char *path, struct exec_proc *ep, struct cell
 	return 0;
 }
 
-static int parse_user(const char *s, struct oci_user *u, struct cell_err *e)
+/* --user (names from the container's files) and --additional-gids: a named
+ * user's groups of /etc/group first, then the flags'. */
+static int set_user(const struct exec_opts *o, pid_t init, struct exec_proc *ep,
+		    struct cell_err *e)
 {
-	char *end;
-	unsigned long uid, gid;
+	struct oci_user *u = &ep->p.user;
+	struct user_ids ids = { 0 };
+	size_t n;
 
-	errno = 0;
-	uid = strtoul(s, &end, 10);
-	if (errno != 0 || end == s || uid > UINT32_MAX - 1 || (*end != '\0' && *end != ':'))
-		goto bad;
-	u->uid = (uint32_t)uid;
-	if (*end == ':') {
-		const char *g = end + 1;
-
-		gid = strtoul(g, &end, 10);
-		if (errno != 0 || end == g || *end != '\0' || gid > UINT32_MAX - 1)
-			goto bad;
-		u->gid = (uint32_t)gid;
+	if (o->user != NULL) {
+		if (user_resolve(init, o->user, o->attach ? "attach: --user" : "exec: --user", &ids,
+				 e) < 0)
+			return -1;
+		u->uid = ids.uid;
+		if (ids.has_gid)
+			u->gid = ids.gid;
+		/* The container's supplementary groups belong to its user. */
+		if (o->process_file == NULL || ids.n_groups > 0)
+			u->n_additional_gids = 0;
 	}
+	n = ids.n_groups + o->n_gids;
+	if (n == 0)
+		return 0;
+	ep->gids = realloc(ids.groups, n * sizeof *ep->gids);
+	if (ep->gids == NULL) {
+		free(ids.groups);
+		return cell_err_errno(e, ENOMEM, "exec: groups");
+	}
+	memcpy(ep->gids + ids.n_groups, o->gids, o->n_gids * sizeof *ep->gids);
+	u->additional_gids = ep->gids;
+	u->n_additional_gids = n;
 	return 0;
-bad:
-	return cell_err_set(e, EINVAL, "exec: --user `%s`: expected UID[:GID] (numbers)", s);
 }
 
 /* env with KEY=VALUE replaced or appended; `spare` free slots stay. */
@@ -269,8 +282,8 @@ static int attach_env(struct exec_proc *ep, struct cell_err *e)
 	return 0;
 }
 
-static int build_process(const struct exec_opts *o, const struct oci_config *cfg, char **cmd,
-			 int ncmd, struct exec_proc *ep, struct cell_err *e)
+static int build_process(const struct exec_opts *o, const struct oci_config *cfg, pid_t init,
+			 char **cmd, int ncmd, struct exec_proc *ep, struct cell_err *e)
 {
 	struct oci_process *p = &ep->p;
 
@@ -294,20 +307,8 @@ static int build_process(const struct exec_opts *o, const struct oci_config *cfg
 	p->terminal |= o->tty;
 	if (o->cwd != NULL)
 		p->cwd = (char *)o->cwd;
-	if (o->user != NULL && parse_user(o->user, &p->user, e) < 0)
+	if (set_user(o, init, ep, e) < 0)
 		return -1;
-	if (o->user != NULL && o->process_file == NULL) {
-		/* The container's supplementary groups belong to its user. */
-		p->user.n_additional_gids = 0;
-	}
-	if (o->n_gids > 0) {
-		ep->gids = malloc(o->n_gids * sizeof *ep->gids);
-		if (ep->gids == NULL)
-			return cell_err_errno(e, ENOMEM, "exec: groups");
-		memcpy(ep->gids, o->gids, o->n_gids * sizeof *ep->gids);
-		p->user.additional_gids = ep->gids;
-		p->user.n_additional_gids = o->n_gids;
-	}
 	if (o->caps != 0) {
 		/* As runc: bounding, effective, permitted; ambient only where
 		 * the inheritable set is not empty (it could not be raised). */
@@ -482,7 +483,7 @@ static int run_exec(struct cell_ctx *g, struct exec_opts *o, const char *id, cha
 	if (open_container(g, id, false, &c, e) < 0)
 		goto out;
 	if (check_status(&c, e) < 0 || (cfg = load_bundle_config(&c.s, e)) == NULL ||
-	    build_process(o, cfg, cmd, ncmd, &ep, e) < 0)
+	    build_process(o, cfg, c.s.pid, cmd, ncmd, &ep, e) < 0)
 		goto out;
 	forwarded_signals(&fwd);
 	/* Blocked before the clone so none is lost; the process gets the

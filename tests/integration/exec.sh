@@ -116,7 +116,7 @@ test_exec_flags_env_cwd_user_caps() {
 	ex ex-t2 sh -c 'grep NoNewPrivs /proc/self/status'
 	assert_eq "NoNewPrivs:	0" "$OUT" "no_new_privs of the config (false)"
 	rt delete -f ex-t2
-	ex --user nobody ex-t true
+	ex --user 1000:1x ex-t true
 	assert_contains "$ERR" "--user"
 	rt delete -f ex-t
 }
@@ -408,4 +408,88 @@ test_exec_seccomp_of_the_container() {
 	assert_eq "$(grep CapEff "/proc/$(ctr_pid ex-t2)/status")" "$(echo "$OUT" | grep CapEff)" "capabilities after the filter"
 	rt delete -f ex-t
 	rt delete -f ex-t2
+}
+
+# ---------------------------------------------------------------------
+# --user by name: the container's /etc/passwd and /etc/group (the test
+# rootfs: user 1000, a member of extra 2000 and more 3000), read through
+# its root, never the host's.
+
+# ids ARGS...: exec ARGS... ex-t, printing "uid gid [groups]" from /proc.
+ids() {
+	ex "$@" ex-t sh -c 'u=$(sed -n "s/^Uid:\t\([0-9]*\).*/\1/p" /proc/self/status)
+g=$(sed -n "s/^Gid:\t\([0-9]*\).*/\1/p" /proc/self/status)
+s=$(sed -n "s/^Groups:[[:space:]]*//p" /proc/self/status)
+echo "$u $g [${s% }]"'
+}
+
+test_exec_user_names() {
+	make_bundle
+	exec_target
+	ids --user user
+	assert_rc 0
+	assert_eq "1000 1000 [2000 3000]" "$OUT" "--user user: passwd's gid, the groups naming it"
+	ids --user user:extra
+	assert_eq "1000 2000 [2000 3000]" "$OUT" "--user user:extra"
+	ids --user user:65534
+	assert_eq "1000 65534 [2000 3000]" "$OUT" "--user user:65534"
+	ids --user 1000:more
+	assert_eq "1000 3000 []" "$OUT" "--user 1000:more (a number: no groups looked up)"
+	ids --user root
+	assert_eq "0 0 []" "$OUT" "--user root"
+	ids --user user -g 4000
+	assert_eq "1000 1000 [2000 3000 4000]" "$OUT" "--user user -g 4000"
+	ids --user 1000
+	assert_eq "1000 0 []" "$OUT" "--user 1000 as before: the config's gid"
+	ex --user nosuch ex-t true
+	assert_ne 0 "$RC" "unknown user"
+	assert_eq "cell: exec: --user \`nosuch\`: no such user in the container's /etc/passwd" "$ERR" "unknown user error"
+	ex --user user:nosuch ex-t true
+	assert_eq "cell: exec: --user \`nosuch\`: no such group in the container's /etc/group" "$ERR" "unknown group error"
+	for u in : user: :extra 'user:extra:x'; do
+		ex --user "$u" ex-t true
+		assert_eq "cell: exec: --user \`$u\`: expected USER[:GROUP] (names or numbers)" "$ERR" "--user '$u'"
+	done
+	# attach takes names too.
+	drive -e '\$ ' -s 'echo "env=$HOME,$USER,$(id -u),$(id -g)"; exit\r' -- "$CELL" --root "$ROOT" attach -u user ex-t
+	assert_eq 0 "$RC" "attach -u user"
+	assert_contains "$OUT" "env=/home/user,user,1000,1000" "attach -u user"
+	rt delete -f ex-t
+}
+
+# The files are the container's, whatever its mounts and links: a bind
+# mount over /etc/passwd counts; an absolute symlink resolves inside the
+# container's root (never to the host's file of that name); a FIFO is
+# refused, not waited on.
+test_exec_user_names_inside_root() {
+	make_bundle
+	printf 'evil:x:4242:4242::/:/bin/sh\n' >"$T/host-passwd"
+	printf 'alt:x:1234:1234::/:/bin/sh\n' >"$T/alt-passwd"
+	add_bind "$T/alt-passwd" /etc/passwd ro
+	exec_target
+	ids --user alt
+	assert_eq "1234 1234 []" "$OUT" "a user of the bind-mounted /etc/passwd"
+	rt delete -f ex-t
+	cfg 'mounts-={"destination":"/etc/passwd"}'
+	rm "$B/rootfs/etc/passwd"
+	ln -s "../../../../../../..$T/host-passwd" "$B/rootfs/etc/passwd"
+	exec_target
+	ex --user evil ex-t true
+	assert_ne 0 "$RC" "a user of the host's file through a symlink"
+	assert_contains "$ERR" "exec: --user: the container's /etc/passwd" "the error names the container's file"
+	ln -sf "$T/host-passwd" "$B/rootfs/etc/passwd"
+	ex --user evil ex-t true
+	assert_ne 0 "$RC" "absolute symlink to the host's file"
+	mkdir -p "$B/rootfs/$T"
+	printf 'evil:x:4343:4343::/:/bin/sh\n' >"$B/rootfs/$T/host-passwd"
+	ids --user evil:4343
+	assert_eq "4343 4343 []" "$OUT" "the symlink resolved in the container's root"
+	rm "$B/rootfs/etc/group"
+	ids --user evil
+	assert_eq "4343 4343 []" "$OUT" "no /etc/group: no groups"
+	mkfifo "$B/rootfs/etc/group"
+	ex --user 1000:nosuch ex-t true
+	assert_ne 0 "$RC" "a FIFO as /etc/group"
+	assert_contains "$ERR" "exec: --user: the container's /etc/group is not a regular file" "FIFO refused"
+	rt delete -f ex-t
 }
