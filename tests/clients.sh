@@ -114,13 +114,14 @@ comm_of() {
 # locks, events, volumes and network configs under $T/podman; the default
 # ulimits at the current hard limits (podman's own defaults need
 # CAP_SYS_RESOURCE; conmon runs below nproc 32768); cgroupfs with a cgroup
-# parent of its own; the image imported as localhost/cell-test:1.
+# parent of its own, named with $CG_TAG so that the harness checks it for
+# leaks; the image imported as localhost/cell-test:1.
 pm_setup() {
 	command -v podman >/dev/null && command -v conmon >/dev/null ||
 		skip "podman or conmon not installed (tests/deps.sh)"
 	PM="$T/podman"
 	PM_RT=$(client_runtime "$PM/bin")
-	PM_CG="/cell-podman-$$-$RANDOM"
+	PM_CG="/ctst-podman-$CG_TAG"
 	# conmon's sockets live below the run root: podman wants it short.
 	PM_RUN=$(mktemp -d /tmp/cpm.XXXXXX)
 	mkdir -p "$PM/cni" "$PM_RUN/tmp"
@@ -216,13 +217,14 @@ pm_pid() { # NAME: the container's init, as podman knows it
 # cd_setup: a private containerd (config, root, state, sockets under
 # $T/containerd; no CRI), started here and stopped by cd_cleanup, the image
 # imported into a namespace of its own (containers' cgroups go to
-# /NAMESPACE/ID, hence the `cell` in its name).
+# /NAMESPACE/ID, hence $CG_TAG in its name: the harness checks them for
+# leaks).
 cd_setup() {
 	command -v containerd >/dev/null && command -v ctr >/dev/null &&
 		command -v containerd-shim-runc-v2 >/dev/null ||
 		skip "containerd, ctr or its runc shim not installed (tests/deps.sh)"
 	CD="$T/containerd"
-	CD_NS="cell-ctr-$$-$RANDOM"
+	CD_NS="ctst-ctr-$CG_TAG"
 	# The shim passes --root RUNC_ROOT/NAMESPACE itself.
 	CD_ROOT="$CD/runc/$CD_NS"
 	CD_RUN_EXISTED=0

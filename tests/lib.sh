@@ -12,6 +12,9 @@
 #   ROOT    a private --root state directory ($T/state)
 #   B       the default bundle directory ($T/bundle; made by make_bundle)
 #   SHARED  a host directory a container can get at /shared (share_dir)
+#   CG_TAG  a tag for the names of cgroups the test picks (cgroupsPath):
+#           only new cgroups that carry it, or are below the default scope
+#           of $ROOT, count as the test's own (see cgroups_leaked)
 # A test passes when it returns, fails on a failed assertion or command,
 # and is skipped by `skip REASON`.
 
@@ -476,14 +479,14 @@ mounts_under() { # DIR: mount points below DIR, deepest first
 	awk -v d="$1/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r
 }
 
-# cgroups_snapshot: the cgroup directories (every hierarchy) whose path
-# names cell, as the runner takes it before each test.
+# cgroups_snapshot [TAG]: the cgroup directories (every hierarchy) whose
+# path names cell (or TAG), as the runner takes it before each test.
 cgroups_snapshot() {
-	local m
+	local m tag=${1:-cell}
 	m=$(awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/self/mounts)
 	[ -z "$m" ] && return 0
 	# shellcheck disable=SC2086 # one find over every mount point
-	find $m -mindepth 1 -type d -path '*cell*' 2>/dev/null | sort
+	find $m -mindepth 1 -type d \( -path '*cell*' -o -path "*$tag*" \) 2>/dev/null | sort
 }
 
 # root_scope DIR: the r-XXXXXXXX level cell puts below /cell for the
@@ -499,15 +502,27 @@ root_scope() {
 	printf 'r-%08x\n' "$h"
 }
 
+# cg_tag DIR: the tag of the test whose --root is DIR: the XXXXXXXX of its
+# default scope r-XXXXXXXX. Unique among the tests that exist at once, in
+# this run and in concurrent ones (st_dev and st_ino of live directories).
+cg_tag() {
+	local s
+	s=$(root_scope "$1") || return 1
+	echo "${s#r-}"
+}
+
 # cgroups_leaked TESTDIR: cgroups the test left (after its containers were
-# deleted), deepest first: any under its own default scope /cell/r-..., and
-# any new one outside /cell (cgroupsPath tests). New ones below /cell of
-# other scopes belong to runs outside this suite and are not counted.
+# deleted), deepest first: the new ones it can own, that is any under its
+# default scope /cell/r-$CG_TAG and any outside /cell whose path carries
+# $CG_TAG (cgroupsPath tests, podman's cgroup parent, containerd's
+# namespace). Everything else new belongs to another test or run: the
+# tests of this machine run side by side.
 cgroups_leaked() {
-	local t=$1 scope
-	scope=$(root_scope "$t/state" 2>/dev/null) || scope=none
-	cgroups_snapshot | grep -vxF -f "$t/.cgroups" |
-		awk -v s="/cell/$scope/" 'index($0 "/", s) || $0 !~ /\/cell(\/|$)/' | sort -r
+	local t=$1 tag
+	tag=$(cg_tag "$t/state" 2>/dev/null) || return 0
+	cgroups_snapshot "$tag" | grep -vxF -f "$t/.cgroups" |
+		awk -v s="/cell/r-$tag/" -v tag="$tag" '
+			index($0 "/", s) || ($0 !~ /\/cell(\/|$)/ && index($0, tag))' | sort -r
 }
 
 # cleanup_test TESTDIR: undo whatever the test made, whatever state it
@@ -585,8 +600,9 @@ run_one() { # FILE TEST TESTDIR
 	B="$T/bundle"
 	SHARED="$T/shared"
 	CELL_TEST_TAG=$T
-	export T ROOT B SHARED CELL_TEST_TAG
 	mkdir -p "$ROOT"
+	CG_TAG=$(cg_tag "$ROOT") || exit 1
+	export T ROOT B SHARED CELL_TEST_TAG CG_TAG
 	cd "$T" || exit 1
 	# shellcheck source=/dev/null
 	. "$file"

@@ -83,18 +83,18 @@ test_cgroup_default_path_every_hierarchy_and_cleanup() {
 
 test_cgroups_path_absolute() {
 	make_bundle
-	local p="/cell-test-$$-abs/inner"
+	local p="/ctst-$CG_TAG-abs/inner"
 	cfg "linux.cgroupsPath=\"$p\""
 	cfg_args sleep 600
 	ctr_detach c1
 	assert_eq "$p" "$(cg_path c1)" "absolute cgroupsPath"
 	assert_ok rt delete --force c1
-	assert_eq "" "$(cg_dirs_of "$p")$(cg_dirs_of "/cell-test-$$-abs")" "cgroups left after delete"
+	assert_eq "" "$(cg_dirs_of "$p")$(cg_dirs_of "/ctst-$CG_TAG-abs")" "cgroups left after delete"
 }
 
 test_cgroups_path_relative_is_below_own_cgroup() {
 	make_bundle
-	local rel="cell-test-$$-rel" own
+	local rel="ctst-$CG_TAG-rel" own
 	cfg "linux.cgroupsPath=\"$rel\""
 	cfg_args sleep 600
 	ctr_detach c1
@@ -106,12 +106,14 @@ test_cgroups_path_relative_is_below_own_cgroup() {
 
 test_cgroups_path_systemd_style() {
 	make_bundle
-	cfg 'linux.cgroupsPath="celltest-x.slice:cell:c1"'
+	# The tag in the top slice: no level is shared with a concurrent run.
+	local s="ctst$CG_TAG"
+	cfg "linux.cgroupsPath=\"$s-x.slice:ct:c1\""
 	cfg_args sleep 600
 	ctr_detach c1
-	assert_eq "/celltest.slice/celltest-x.slice/cell-c1.scope" "$(cg_path c1)" "slice:prefix:name"
+	assert_eq "/$s.slice/$s-x.slice/ct-c1.scope" "$(cg_path c1)" "slice:prefix:name"
 	assert_ok rt delete --force c1
-	assert_eq "" "$(cg_dirs_of /celltest.slice)" "slices left after delete"
+	assert_eq "" "$(cg_dirs_of "/$s.slice")" "slices left after delete"
 }
 
 test_memory_limit_oom_killed_and_cleaned() {
@@ -187,8 +189,7 @@ test_cpuset_v1_empty_existing_parent_is_filled() {
 	local d
 	d=$(cg_dir cpuset)
 	[ "$d" != "$CG" ] && [ "$d" != "$CG/unified" ] || skip "cpuset is not on cgroup v1 here"
-	# Not named "cell": concurrent runs would take it for a leak of theirs.
-	local top="/ctst-$$-cs"
+	local top="/ctst-$CG_TAG-cs"
 	mkdir "$d$top"
 	assert_eq "" "$(cat "$d$top/cpuset.cpus")" "a new cpuset starts empty"
 	make_bundle
