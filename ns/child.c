@@ -177,32 +177,6 @@ static int child_setup(struct ns_child_args *a, char *exe, size_t cap, struct ce
 	return child_process(a, exe, cap, e);
 }
 
-/* The filter goes in after every set-up step, so none of cell's own calls
- * is filtered; what still runs under it is the created handshake, the
- * exec.fifo wait and execve (runc's order: the notify fd must reach the
- * parent before it returns from create). */
-static int child_seccomp(struct ns_child_args *a, struct cell_err *e)
-{
-	const struct oci_process *p = &a->c->cfg->process;
-	int notify_fd;
-
-	if (a->seccomp == NULL)
-		return 0;
-	if (seccomp_install(a->seccomp, &notify_fd, e) < 0)
-		return -1;
-	if (seccomp_needs_admin(a->seccomp, p) && ns_drop_held_caps(p, e) < 0)
-		return -1;
-	if (notify_fd >= 0) {
-		/* The parent hands it to the listener before create returns. */
-		int r = sync_send_fd(a->sync_fd, SYNC_SECCOMP_FD, notify_fd);
-
-		close(notify_fd);
-		if (r < 0)
-			return cell_err_sys(e, "sync: send seccomp listener fd");
-	}
-	return 0;
-}
-
 static noreturn void child_fail(int fd, struct cell_err *e, int code)
 {
 	sync_send_error(fd, e);
@@ -218,9 +192,12 @@ noreturn void ns_child_main(struct ns_child_args *a)
 	struct sync_msg m;
 	ssize_t n;
 
+	/* The filter goes in after every set-up step, so none of cell's own
+	 * calls is filtered; what runs under it is the created handshake, the
+	 * exec.fifo wait and execve. */
 	if ((!a->late_nondumpable && ns_guard_nondumpable(&e) < 0) ||
 	    child_setup(a, exe, sizeof exe, &e) < 0 ||
-	    child_seccomp(a, &e) < 0)
+	    ns_seccomp_load(a->seccomp, &c->cfg->process, a->sync_fd, &e) < 0)
 		child_fail(a->sync_fd, &e, 1);
 	if (sync_send(a->sync_fd, SYNC_CREATED, 0) < 0)
 		_exit(1);

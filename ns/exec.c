@@ -182,28 +182,6 @@ static int login_env(struct ns_exec *x, struct cell_err *e)
 	return 0;
 }
 
-/* Last, as for the init (ns/child.c): only the fd hand-over and execve
- * run under the filter. */
-static int exec_seccomp(struct exec_child *c, struct cell_err *e)
-{
-	const struct oci_process *p = c->x->proc;
-	int notify_fd, r;
-
-	if (c->seccomp == NULL)
-		return 0;
-	if (seccomp_install(c->seccomp, &notify_fd, e) < 0)
-		return -1;
-	if (seccomp_needs_admin(c->seccomp, p) && ns_drop_held_caps(p, e) < 0)
-		return -1;
-	if (notify_fd < 0)
-		return 0;
-	r = sync_send_fd(c->sync_fd, SYNC_SECCOMP_FD, notify_fd);
-	close(notify_fd);
-	if (r < 0)
-		return cell_err_sys(e, "sync: send seccomp listener fd");
-	return 0;
-}
-
 static int exec_setup(struct exec_child *c, char *exe, size_t cap, struct cell_err *e)
 {
 	struct ns_exec *x = c->x;
@@ -230,7 +208,8 @@ static int exec_setup(struct exec_child *c, char *exe, size_t cap, struct cell_e
 	if (ns_guard_chdir(p->cwd, e) < 0 || ns_find_exec(p, exe, cap, e) < 0 ||
 	    ns_guard_exec_fds(x->preserve_fds, e) < 0)
 		return -1;
-	return exec_seccomp(c, e);
+	/* Last, as for the init: no step of cell's runs under the filter. */
+	return ns_seccomp_load(c->seccomp, p, c->sync_fd, e);
 }
 
 static noreturn void child_fail(int fd, struct cell_err *e, int code)

@@ -52,7 +52,9 @@ int ns_become_root_joined(struct cell_err *e);
 int ns_set_user_caps(const struct oci_process *p, bool userns, struct cell_err *e);
 int ns_set_user_caps_held(const struct oci_process *p, bool userns, bool hold_admin,
 			  struct cell_err *e);
-int ns_drop_held_caps(const struct oci_process *p, struct cell_err *e);
+/* Install linux.seccomp (prog may be NULL) and send a notify fd over sync_fd. */
+int ns_seccomp_load(const struct seccomp_prog *prog, const struct oci_process *p, int sync_fd,
+		    struct cell_err *e);
 /* Keep a runtime fd out of the range passed with --preserve-fds (ns/start.c). */
 int ns_fd_move_above(int *fd, int min, struct cell_err *e);
 int ns_find_exec(const struct oci_process *p, char *out, size_t cap, struct cell_err *e);

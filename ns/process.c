@@ -14,11 +14,13 @@
 
 _Static_assert(sizeof(gid_t) == sizeof(uint32_t), "gid_t is 32 bits");
 
+#include "../seccomp/seccomp.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/procfs.h"
 #include "../util/sys.h"
 #include "internal.h"
+#include "sync.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -151,7 +153,7 @@ int ns_set_user_caps(const struct oci_process *p, bool userns, struct cell_err *
 }
 
 /* hold_admin: CAP_SYS_ADMIN stays effective (and permitted) until
- * ns_drop_held_caps, for seccomp(2) without no_new_privs. */
+ * drop_held_caps, for seccomp(2) without no_new_privs. */
 int ns_set_user_caps_held(const struct oci_process *p, bool userns, bool hold_admin,
 			  struct cell_err *e)
 {
@@ -183,12 +185,41 @@ int ns_set_user_caps_held(const struct oci_process *p, bool userns, bool hold_ad
 	return 0;
 }
 
-int ns_drop_held_caps(const struct oci_process *p, struct cell_err *e)
+/* CAP_SYS_ADMIN held for seccomp_install goes once the filter is in. */
+static int drop_held_caps(const struct oci_process *p, struct cell_err *e)
 {
 	fill_caps(p);
 	if (capng_apply(CAPNG_SELECT_CAPS) < 0)
 		return cell_err_sys(e, "process.capabilities: capset after seccomp (does the "
 				       "profile allow capset?)");
+	return 0;
+}
+
+/* The last set-up step of an init or an exec'd process: only the fd
+ * hand-over and what follows (handshake, exec.fifo wait, execve) run under
+ * the filter. A notify fd goes to the parent over the sync socket before
+ * it returns from create or exec (runc's order), which hands it to the
+ * listener. */
+int ns_seccomp_load(const struct seccomp_prog *prog, const struct oci_process *p, int sync_fd,
+		    struct cell_err *e)
+{
+	int notify_fd, r;
+
+	if (prog == NULL)
+		return 0;
+	if (seccomp_install(prog, &notify_fd, e) < 0)
+		return -1;
+	if (seccomp_needs_admin(prog, p) && drop_held_caps(p, e) < 0) {
+		if (notify_fd >= 0)
+			close(notify_fd);
+		return -1;
+	}
+	if (notify_fd < 0)
+		return 0;
+	r = sync_send_fd(sync_fd, SYNC_SECCOMP_FD, notify_fd);
+	close(notify_fd);
+	if (r < 0)
+		return cell_err_sys(e, "sync: send seccomp listener fd");
 	return 0;
 }
 
