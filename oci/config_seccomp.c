@@ -3,24 +3,10 @@
  * field. Syscall names stay strings; seccomp/ maps them per architecture
  * (an unknown name is skipped there, as libseccomp-based runtimes do). */
 #include <errno.h>
-#include <linux/seccomp.h>
 #include <string.h>
 
+#include "../seccomp/kernel.h"
 #include "config_internal.h"
-
-/* Kernel values, not in every linux-libc-dev. */
-#ifndef SECCOMP_RET_KILL_PROCESS
-#define SECCOMP_RET_KILL_PROCESS 0x80000000U
-#endif
-#ifndef SECCOMP_RET_LOG
-#define SECCOMP_RET_LOG 0x7ffc0000U
-#endif
-#ifndef SECCOMP_RET_USER_NOTIF
-#define SECCOMP_RET_USER_NOTIF 0x7fc00000U
-#endif
-#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
-#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
-#endif
 
 #define MAX_ERRNO_RET 4095 /* the kernel clamps SECCOMP_RET_ERRNO data to this */
 

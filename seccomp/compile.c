@@ -20,18 +20,14 @@
  * trampoline. Return instructions are shared while in reach. */
 #include <errno.h>
 #include <linux/audit.h>
-#include <linux/seccomp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "../util/log.h"
+#include "kernel.h"
 #include "seccomp.h"
 #include "syscalls.h"
-
-#ifndef SECCOMP_RET_KILL_PROCESS
-#define SECCOMP_RET_KILL_PROCESS 0x80000000U
-#endif
 
 #define X32_BIT 0x40000000U
 #define MAX_RETS 64

@@ -2,21 +2,11 @@
  * line with absolute jump targets, return values by name and, after an
  * architecture check, syscall numbers by name. */
 #include <linux/audit.h>
-#include <linux/seccomp.h>
 #include <stddef.h>
 
+#include "kernel.h"
 #include "seccomp.h"
 #include "syscalls.h"
-
-#ifndef SECCOMP_RET_KILL_PROCESS
-#define SECCOMP_RET_KILL_PROCESS 0x80000000U
-#endif
-#ifndef SECCOMP_RET_LOG
-#define SECCOMP_RET_LOG 0x7ffc0000U
-#endif
-#ifndef SECCOMP_RET_USER_NOTIF
-#define SECCOMP_RET_USER_NOTIF 0x7fc00000U
-#endif
 
 static void print_ret(FILE *f, uint32_t k)
 {
