@@ -5,6 +5,7 @@
 #define CELL_CMD_H
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 
 #include "../util/err.h"
@@ -64,6 +65,16 @@ int cmd_parse_int(const char *flag, const char *s, int min, int max, int *out, s
 
 /* Write a pid file atomically (temp file + rename in its directory). */
 int cmd_write_pid_file(const char *path, int pid, struct cell_err *e);
+
+/* The signals a foreground `run` or `exec` passes on to its process. */
+void cmd_forwarded_signals(sigset_t *set);
+
+/* Wait for the process behind pidfd in the foreground: proxy its terminal
+ * when master >= 0, else pass on the signals of fwd (blocked by the
+ * caller); then reap it. Its exit code, 128+N when killed by signal N; -1
+ * with e naming `what` (e.g. "container init"). */
+int cmd_wait_foreground(int pidfd, int master, const sigset_t *fwd, const char *what,
+			struct cell_err *e);
 
 struct json_out;
 /* Print a built JSON document and a newline on stdout; frees it. */

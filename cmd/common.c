@@ -1,15 +1,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../oci/json.h"
 #include "../state/state.h"
+#include "../util/cleanup.h"
 #include "../util/fs.h"
+#include "../util/sys.h"
 #include "cmd.h"
+#include "tty.h"
 
 int cmd_parse(const struct cmd_parser *p, int argc, char **argv, int *first_arg, struct cell_err *e)
 {
@@ -100,4 +106,53 @@ int cmd_print_json(struct json_out *o, struct cell_err *e)
 		r = cell_err_sys(e, "write standard output");
 	jo_free(o);
 	return r;
+}
+
+void cmd_forwarded_signals(sigset_t *set)
+{
+	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
+				    SIGWINCH, SIGCONT, SIGALRM, SIGPWR };
+
+	sigemptyset(set);
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		sigaddset(set, sigs[i]);
+}
+
+/* Until the process exits, every signal of fwd that cell gets goes to it. */
+static int forward_until_exit(int pidfd, const sigset_t *fwd, struct cell_err *e)
+{
+	_cleanup_close_ int sfd = signalfd(-1, fwd, SFD_CLOEXEC);
+	struct pollfd pfd[2] = { { .fd = pidfd, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
+
+	if (sfd < 0)
+		return cell_err_sys(e, "signalfd");
+	for (;;) {
+		struct signalfd_siginfo ssi;
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return cell_err_sys(e, "poll");
+		}
+		if (pfd[0].revents)
+			return 0;
+		if (read(sfd, &ssi, sizeof ssi) == sizeof ssi)
+			sys_pidfd_send_signal(pidfd, (int)ssi.ssi_signo, NULL, 0);
+	}
+}
+
+int cmd_wait_foreground(int pidfd, int master, const sigset_t *fwd, const char *what,
+			struct cell_err *e)
+{
+	siginfo_t si;
+
+	if (master >= 0 ? tty_proxy_wait(master, pidfd, fwd, e) < 0
+			: forward_until_exit(pidfd, fwd, e) < 0)
+		return -1;
+	memset(&si, 0, sizeof si);
+	while (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0) {
+		if (errno != EINTR)
+			return cell_err_sys(e, "wait for %s", what);
+	}
+	return si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
 }

@@ -6,13 +6,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -374,54 +372,6 @@ static void plug_preserved(int n)
 	}
 }
 
-static void forwarded_signals(sigset_t *set)
-{
-	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
-				    SIGWINCH, SIGCONT, SIGALRM, SIGPWR };
-
-	sigemptyset(set);
-	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-		sigaddset(set, sigs[i]);
-}
-
-/* Wait for the process, passing on the signals cell gets (or proxying its
- * terminal); its exit code, 128+N when killed by signal N. */
-static int wait_process(struct ns_exec *x, const sigset_t *fwd, struct cell_err *e)
-{
-	siginfo_t si;
-
-	if (x->console_fd >= 0) {
-		if (tty_proxy_wait(x->console_fd, x->pidfd, fwd, e) < 0)
-			return -1;
-	} else {
-		_cleanup_close_ int sfd = signalfd(-1, fwd, SFD_CLOEXEC);
-		struct pollfd pfd[2] = { { .fd = x->pidfd, .events = POLLIN },
-					 { .fd = sfd, .events = POLLIN } };
-
-		if (sfd < 0)
-			return cell_err_sys(e, "signalfd");
-		for (;;) {
-			struct signalfd_siginfo ssi;
-
-			if (poll(pfd, 2, -1) < 0) {
-				if (errno == EINTR)
-					continue;
-				return cell_err_sys(e, "poll");
-			}
-			if (pfd[0].revents)
-				break;
-			if (read(sfd, &ssi, sizeof ssi) == sizeof ssi)
-				sys_pidfd_send_signal(x->pidfd, (int)ssi.ssi_signo, NULL, 0);
-		}
-	}
-	memset(&si, 0, sizeof si);
-	while (waitid(P_PIDFD, (id_t)x->pidfd, &si, WEXITED) < 0) {
-		if (errno != EINTR)
-			return cell_err_sys(e, "wait for the exec'd process %d", x->pid);
-	}
-	return si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
-}
-
 static int check_status(const struct opened *c, struct cell_err *e)
 {
 	switch (c->status) {
@@ -485,7 +435,7 @@ static int run_exec(struct cell_ctx *g, struct exec_opts *o, const char *id, cha
 	if (check_status(&c, e) < 0 || (cfg = load_bundle_config(&c.s, e)) == NULL ||
 	    build_process(o, cfg, c.s.pid, cmd, ncmd, &ep, e) < 0)
 		goto out;
-	forwarded_signals(&fwd);
+	cmd_forwarded_signals(&fwd);
 	/* Blocked before the clone so none is lost; the process gets the
 	 * caller's mask back just before exec. */
 	if (!o->detach)
@@ -499,10 +449,14 @@ static int run_exec(struct cell_ctx *g, struct exec_opts *o, const char *id, cha
 	}
 	close_container(&c);
 	is_open = false;
-	if (o->detach)
+	if (o->detach) {
 		r = 0;
-	else
-		r = wait_process(&x, &fwd, e);
+	} else {
+		char what[64];
+
+		snprintf(what, sizeof what, "the exec'd process %d", x.pid);
+		r = cmd_wait_foreground(x.pidfd, x.console_fd, &fwd, what, e);
+	}
 out:
 	if (x.pidfd >= 0)
 		close(x.pidfd);

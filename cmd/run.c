@@ -1,22 +1,14 @@
 /* `run`: create + start; in the foreground it forwards signals to the
  * container, waits for it, removes it and exits with its exit code. */
-#include <errno.h>
-#include <poll.h>
 #include <signal.h>
-#include <string.h>
 #include <sys/file.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "../hooks/hooks.h"
 #include "../net/net.h"
 #include "../state/state.h"
-#include "../util/sys.h"
 #include "container.h"
 #include "opened.h"
-#include "tty.h"
 
 static const char run_usage[] =
 	"Usage: cell run [OPTIONS] ID\n"
@@ -29,63 +21,6 @@ static const char run_usage[] =
 	"      --preserve-fds N   pass N more fds (3, 4, ...) to the container\n"
 	"      --no-pivot         use MS_MOVE+chroot instead of pivot_root (rootfs on initramfs)\n"
 	"  -h, --help             this help\n";
-
-static void forwarded_signals(sigset_t *set)
-{
-	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
-				    SIGWINCH, SIGCONT, SIGALRM, SIGPWR };
-
-	sigemptyset(set);
-	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-		sigaddset(set, sigs[i]);
-}
-
-static int exit_code(const siginfo_t *si)
-{
-	if (si->si_code == CLD_EXITED)
-		return si->si_status;
-	return 128 + si->si_status;
-}
-
-/* Wait for the init, passing on the signals cell receives meanwhile. */
-static int wait_forwarding(struct ns_container *c, const sigset_t *fwd, struct cell_err *e)
-{
-	int sfd = signalfd(-1, fwd, SFD_CLOEXEC);
-	struct pollfd pfd[2] = { { .fd = c->pidfd, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
-	siginfo_t si;
-
-	if (sfd < 0)
-		return cell_err_sys(e, "signalfd");
-	if (c->console_fd >= 0) {
-		close(sfd);
-		if (tty_proxy_wait(c->console_fd, c->pidfd, fwd, e) < 0)
-			return -1;
-		goto reap;
-	}
-	for (;;) {
-		struct signalfd_siginfo ssi;
-
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			close(sfd);
-			return cell_err_sys(e, "poll");
-		}
-		if (pfd[0].revents)
-			break;
-		if (read(sfd, &ssi, sizeof ssi) == sizeof ssi)
-			sys_pidfd_send_signal(c->pidfd, (int)ssi.ssi_signo, NULL, 0);
-	}
-	close(sfd);
-reap:
-	memset(&si, 0, sizeof si);
-	while (waitid(P_PIDFD, (id_t)c->pidfd, &si, WEXITED) < 0) {
-		if (errno != EINTR)
-			return cell_err_sys(e, "wait for container init");
-	}
-	c->pid = 0; /* reaped: nothing for ns_abort to kill */
-	return exit_code(&si);
-}
 
 int cmd_run(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 {
@@ -107,7 +42,7 @@ int cmd_run(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 	o.id = argv[first];
 	/* Block before the clone so no signal is lost; the init restores the
 	 * caller's mask just before exec. */
-	forwarded_signals(&fwd);
+	cmd_forwarded_signals(&fwd);
 	sigprocmask(SIG_BLOCK, &fwd, &old);
 	o.sigmask = &old;
 	if (container_create(g, &o, &cr, e) < 0)
@@ -128,7 +63,9 @@ int cmd_run(struct cell_ctx *g, int argc, char **argv, struct cell_err *e)
 	}
 	/* Let `state`, `kill` and `list` in while the container runs. */
 	flock(cr.statefd, LOCK_UN);
-	r = wait_forwarding(&cr.ns, &fwd, e);
+	r = cmd_wait_foreground(cr.ns.pidfd, cr.ns.console_fd, &fwd, "container init", e);
+	if (r >= 0)
+		cr.ns.pid = 0; /* reaped: nothing for ns_abort to kill */
 	/* Unless `delete` removed it meanwhile (and the ID may be reused). */
 	if (flock(cr.statefd, LOCK_EX) == 0 && fstat(cr.statefd, &st) == 0 && st.st_nlink > 0) {
 		if (cr.has_cg)
