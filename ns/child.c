@@ -221,15 +221,7 @@ noreturn void ns_child_main(struct ns_child_args *a)
 			child_fail(a->sync_fd, &e, 1);
 		goto fail_late;
 	}
-	if (c->child_sigmask != NULL)
-		sigprocmask(SIG_SETMASK, c->child_sigmask, NULL);
-	execve(exe, c->cfg->process.args, c->cfg->process.env);
-	if (errno == EACCES)
-		cell_err_set(&e, 0, "exec `%s`: permission denied", exe);
-	else if (errno == ENOENT)
-		cell_err_set(&e, 0, "exec `%s`: no such file or directory", exe);
-	else
-		cell_err_sys(&e, "exec `%s`", exe);
+	ns_exec_program(exe, &c->cfg->process, c->child_sigmask, &e);
 	if (how == SYNC_EXEC)
 		child_fail(a->sync_fd, &e, 127);
 fail_late:

@@ -229,15 +229,7 @@ static noreturn void exec_main(struct exec_child *c)
 		_exit(1);
 	if (exec_setup(c, exe, sizeof exe, &e) < 0)
 		child_fail(c->sync_fd, &e, 1);
-	if (x->child_sigmask != NULL)
-		sigprocmask(SIG_SETMASK, x->child_sigmask, NULL);
-	execve(exe, x->proc->args, x->proc->env);
-	if (errno == EACCES)
-		cell_err_set(&e, 0, "exec `%s`: permission denied", exe);
-	else if (errno == ENOENT)
-		cell_err_set(&e, 0, "exec `%s`: no such file or directory", exe);
-	else
-		cell_err_sys(&e, "exec `%s`", exe);
+	ns_exec_program(exe, x->proc, x->child_sigmask, &e);
 	child_fail(c->sync_fd, &e, 127);
 }
 

@@ -2,6 +2,7 @@
 #ifndef CELL_NS_INTERNAL_H
 #define CELL_NS_INTERNAL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdnoreturn.h>
 
@@ -58,6 +59,10 @@ int ns_seccomp_load(const struct seccomp_prog *prog, const struct oci_process *p
 /* Keep a runtime fd out of the range passed with --preserve-fds (ns/start.c). */
 int ns_fd_move_above(int *fd, int min, struct cell_err *e);
 int ns_find_exec(const struct oci_process *p, char *out, size_t cap, struct cell_err *e);
+/* execve exe (from ns_find_exec) with p's args and env, the signal mask
+ * set to mask first (NULL: as it is); returns only on failure, with e set. */
+void ns_exec_program(const char *exe, const struct oci_process *p, const sigset_t *mask,
+		     struct cell_err *e);
 
 /* tty.c: a pty from the container's devpts becomes this process's
  * controlling terminal and stdio (and /dev/console when console is set);

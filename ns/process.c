@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,4 +277,19 @@ int ns_find_exec(const struct oci_process *p, char *out, size_t cap, struct cell
 		dirs = *end ? end + 1 : end;
 	}
 	return cell_err_set(e, 0, "exec: `%s`: executable file not found in $PATH", name);
+}
+
+void ns_exec_program(const char *exe, const struct oci_process *p, const sigset_t *mask,
+		     struct cell_err *e)
+{
+	if (mask != NULL)
+		sigprocmask(SIG_SETMASK, mask, NULL);
+	execve(exe, p->args, p->env);
+	/* The words podman maps to 126 and 127, as in ns_find_exec. */
+	if (errno == EACCES)
+		cell_err_set(e, 0, "exec `%s`: permission denied", exe);
+	else if (errno == ENOENT)
+		cell_err_set(e, 0, "exec `%s`: no such file or directory", exe);
+	else
+		cell_err_sys(e, "exec `%s`", exe);
 }
