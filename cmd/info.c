@@ -68,22 +68,33 @@ static void print_net(const struct net_summary *ns, bool running, bool raw)
 	print_bytes("Total bytes:", rx + tx, raw);
 }
 
+/* The figures of the container's cgroup, block I/O summed over devices
+ * into io; false when it has none (never made, or removed). */
+static bool read_cgroup_stats(const struct state *s, struct cgroup_stats *st, uint64_t *io)
+{
+	struct cell_err ignored;
+	struct cgroup cg;
+
+	if (s->cgroups == NULL || cgroup_open(&cg, s->cgroups, &ignored) < 0)
+		return false;
+	cgroup_stats(&cg, st);
+	cgroup_close(&cg);
+	*io = 0;
+	for (size_t i = 0; i < st->n_io; i++)
+		*io += st->io[i].read_bytes + st->io[i].write_bytes;
+	return true;
+}
+
 /* lxc-info's lines: CPU, block I/O and memory use, plus peak and pids. */
 static void print_cgroups(const struct state *s, bool raw)
 {
-	struct cell_err ignored;
 	struct cgroup_stats st;
-	struct cgroup cg;
-	uint64_t io = 0;
+	uint64_t io;
 
-	if (s->cgroups == NULL || cgroup_open(&cg, s->cgroups, &ignored) < 0)
+	if (!read_cgroup_stats(s, &st, &io))
 		return;
-	cgroup_stats(&cg, &st);
-	cgroup_close(&cg);
 	if (st.has_cpu)
 		printf("%-15s %.2f seconds\n", "CPU use:", (double)st.cpu_total_ns / 1e9);
-	for (size_t i = 0; i < st.n_io; i++)
-		io += st.io[i].read_bytes + st.io[i].write_bytes;
 	if (st.has_io)
 		print_size("BlkIO use:", io, raw, false);
 	if (st.has_memory) {
@@ -200,19 +211,13 @@ static void json_idmaps(struct json_out *o, pid_t pid)
 
 static void json_cgroups(struct json_out *o, const struct state *s)
 {
-	struct cell_err ignored;
 	struct cgroup_stats st;
-	struct cgroup cg;
-	uint64_t io = 0;
+	uint64_t io;
 
-	if (s->cgroups == NULL || cgroup_open(&cg, s->cgroups, &ignored) < 0)
+	if (!read_cgroup_stats(s, &st, &io))
 		return;
-	cgroup_stats(&cg, &st);
-	cgroup_close(&cg);
 	if (st.has_cpu)
 		jo_ku64(o, "cpu_use_ns", st.cpu_total_ns);
-	for (size_t i = 0; i < st.n_io; i++)
-		io += st.io[i].read_bytes + st.io[i].write_bytes;
 	if (st.has_io)
 		jo_ku64(o, "blkio_bytes", io);
 	if (st.has_memory) {
