@@ -328,7 +328,8 @@ cd_cleanup() {
 # dk_setup: a private dockerd (docker.io's, with the containerd it starts
 # and supervises itself): its config, data root, exec root (containerd's
 # socket and state, the runtime's --root), pid file and API socket under
-# $DK; cgroupfs with a cgroup parent of its own; the ulimits at the current
+# $DK; cgroupfs with a cgroup parent of its own (with $CG_TAG: the harness
+# checks it for leaks); the ulimits at the current
 # hard limits (docker's nproc/nofile defaults can exceed them, and there is
 # no CAP_SYS_RESOURCE here). It runs in a network namespace of the test's,
 # so docker0, the containers' veths and its iptables rules live there, and
@@ -343,7 +344,7 @@ dk_setup() {
 	DK_NS=$(make_netns)
 	# The sockets below it (containerd's, libnetwork's): a short path.
 	DK=$(mktemp -d /tmp/cdk.XXXXXX)
-	DK_CG="/cell-docker-$$-$RANDOM"
+	DK_CG="/ctst-docker-$CG_TAG"
 	DK_PID=""
 	export DOCKER_CONFIG="$DK/client"
 	cat >"$DK/daemon.json" <<-EOF
