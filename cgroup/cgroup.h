@@ -43,6 +43,9 @@ struct cg_hier {
 	char mnt[128];          /* mount point, e.g. /sys/fs/cgroup/cpu,cpuacct */
 	char path[CG_PATH_MAX]; /* the container's cgroup below mnt: "/cell/ID" */
 	int created;            /* trailing components of path this container made */
+	int base;               /* leading components of a default path that are the
+				 * caller's delegated cgroup (rootless), not cell's */
+	bool unused;            /* rootless: nothing delegated here, not used */
 	int fd;                 /* the container's cgroup directory, or -1 */
 };
 
@@ -53,6 +56,11 @@ struct cgroup {
 	int v2;        /* index of the cgroup2 hierarchy, or -1 */
 	bool in_clone; /* the v2 dir was entered by CLONE_INTO_CGROUP */
 	bool default_path; /* /cell/[SCOPE/]ID: the parents are cell's to remove */
+	/* Set by the caller before cgroup_set_path when not root: only
+	 * cgroups delegated to the user are used (cgroup_create). */
+	bool rootless;
+	uint32_t skipped; /* rootless: controllers the resources needed but
+			   * the container's cgroups lack (their limits skipped) */
 };
 
 /* Find the host's hierarchies. */
@@ -61,12 +69,17 @@ int cgroup_detect(struct cgroup *cg, struct cell_err *e);
 /* Set each hierarchy's path from linux.cgroupsPath as runc reads it
  * (absolute: below the hierarchy's root; relative: below the caller's own
  * cgroup there; "slice:prefix:name": systemd's layout), or /cell/ID when
- * it is absent (/cell/SCOPE/ID with a non-empty scope). */
+ * it is absent (/cell/SCOPE/ID with a non-empty scope). Rootless, the
+ * default path is below the topmost level of the caller's own cgroup that
+ * is delegated to it (BASE/cell/ID); hierarchies without one are unused. */
 int cgroup_set_path(struct cgroup *cg, const char *cgroups_path, const char *scope,
 		    const char *id, struct cell_err *e);
 
 /* Make the container's cgroups and write its resources. On failure
- * nothing made here is left. */
+ * nothing made here is left. Rootless, a hierarchy the user may not write
+ * is left unused, and the limits of controllers the container's cgroups
+ * then lack are skipped (cg->skipped); it fails (EACCES) only when no
+ * hierarchy is usable. */
 int cgroup_create(struct cgroup *cg, const struct oci_resources *r, struct cell_err *e);
 
 /* The v2 directory for clone3's CLONE_INTO_CGROUP, or -1 where the

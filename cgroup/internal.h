@@ -19,6 +19,27 @@
 
 uint32_t cg_v2_ctrls(int dirfd);
 
+/* Built into cgroup2: no subtree_control entry. */
+#define CG_V2_BUILTIN ((1u << CG_FREEZER) | (1u << CG_DEVICES) | (1u << CG_CPUACCT))
+
+/* Append the caller's own cgroup (/proc/self/cgroup) to each hierarchy's
+ * path. */
+int cg_own_paths(struct cgroup *cg, struct cell_err *e);
+
+/* Rootless (deleg.c): each hierarchy's path cut to the topmost delegated
+ * level of the caller's own cgroup, or marked unused. */
+int cg_deleg_bases(struct cgroup *cg, struct cell_err *e);
+
+/* Rootless: may this user make and join cgroups in dirfd? */
+bool cg_delegated(int dirfd, int version);
+
+/* Rootless: r without what the container's cgroups cannot do (the
+ * controllers in cg->skipped) and without device rules (the user
+ * namespace already keeps device nodes out). *unified_out is malloc'd,
+ * for the caller to free. */
+int cg_rootless_filter(struct cgroup *cg, const struct oci_resources *r,
+		       struct oci_resources *out, struct oci_kv **unified_out, struct cell_err *e);
+
 /* cgroup_detect on a mountinfo text (modified in place); probe_v2 reads
  * the cgroup2 root's cgroup.controllers (off in unit tests). */
 int cgroup_detect_from(struct cgroup *cg, char *mountinfo, bool probe_v2, struct cell_err *e);

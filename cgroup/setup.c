@@ -84,6 +84,17 @@ static int systemd_path(const char *spec, char *out, size_t cap, struct cell_err
 	return path_append(out, cap, unit, e);
 }
 
+static int path_depth(const char *p)
+{
+	int n = 0;
+
+	while (*(p += strspn(p, "/"))) {
+		p += strcspn(p, "/");
+		n++;
+	}
+	return n;
+}
+
 /* Does the controller list of a /proc/self/cgroup line ("cpu,cpuacct",
  * "name=systemd", "") describe hierarchy h? */
 static bool own_line_matches(const struct cg_hier *h, const char *ctrls)
@@ -106,7 +117,7 @@ static bool own_line_matches(const struct cg_hier *h, const char *ctrls)
 }
 
 /* Relative paths are below the caller's own cgroup in each hierarchy. */
-static int own_bases(struct cgroup *cg, struct cell_err *e)
+int cg_own_paths(struct cgroup *cg, struct cell_err *e)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
@@ -135,9 +146,14 @@ int cgroup_set_path(struct cgroup *cg, const char *cgroups_path, const char *sco
 {
 	char rel[CG_PATH_MAX] = "";
 
-	for (size_t i = 0; i < cg->n; i++)
+	for (size_t i = 0; i < cg->n; i++) {
 		cg->h[i].path[0] = '\0';
+		cg->h[i].base = 0;
+		cg->h[i].unused = false;
+	}
 	if (cgroups_path == NULL) {
+		if (cg->rootless && cg_deleg_bases(cg, e) < 0)
+			return -1;
 		if (path_append(rel, sizeof rel, "cell", e) < 0 ||
 		    path_append(rel, sizeof rel, scope ? scope : "", e) < 0 ||
 		    path_append(rel, sizeof rel, id, e) < 0)
@@ -146,7 +162,7 @@ int cgroup_set_path(struct cgroup *cg, const char *cgroups_path, const char *sco
 		if (systemd_path(cgroups_path, rel, sizeof rel, e) < 0)
 			return -1;
 	} else {
-		if (cgroups_path[0] != '/' && own_bases(cg, e) < 0)
+		if (cgroups_path[0] != '/' && cg_own_paths(cg, e) < 0)
 			return -1;
 		if (path_append(rel, sizeof rel, cgroups_path, e) < 0)
 			return -1;
@@ -157,21 +173,12 @@ int cgroup_set_path(struct cgroup *cg, const char *cgroups_path, const char *sco
 	if (rel[0] == '\0')
 		return cell_err_set(e, EINVAL, "linux.cgroupsPath: `%s`: the container cannot use a root cgroup",
 				    cgroups_path ? cgroups_path : "");
-	for (size_t i = 0; i < cg->n; i++)
+	for (size_t i = 0; i < cg->n; i++) {
+		cg->h[i].base = cg->default_path ? path_depth(cg->h[i].path) : 0;
 		if (path_append(cg->h[i].path, sizeof cg->h[i].path, rel, e) < 0)
 			return -1;
-	return 0;
-}
-
-static int path_depth(const char *p)
-{
-	int n = 0;
-
-	while (*(p += strspn(p, "/"))) {
-		p += strcspn(p, "/");
-		n++;
 	}
-	return n;
+	return 0;
 }
 
 static int full_path(const struct cg_hier *h, char *buf, size_t cap)
@@ -179,14 +186,19 @@ static int full_path(const struct cg_hier *h, char *buf, size_t cap)
 	return (size_t)snprintf(buf, cap, "%s%s", h->mnt, h->path) < cap ? 0 : -1;
 }
 
+static int remove_one(struct cg_hier *h, struct cell_err *e);
+
 /* ---- creating ---- */
 
 /* A new v1 cpuset starts with no CPUs and no memory nodes, and refuses
  * tasks until it has some (ENOSPC): give it its parent's. made: the level
  * is new (known empty); otherwise only empty files are filled (a level
  * someone else made with mkdir, as runc does). The walk goes down from
- * the root, so the parent is filled already. */
-static int cpuset_inherit_up(const struct cg_hier *h, int child, bool made, struct cell_err *e)
+ * the root, so the parent is filled already. Rootless, a level cell did
+ * not make is never written: it belongs to whoever delegated the tree
+ * (its files are theirs), and an empty one makes the hierarchy unusable. */
+static int cpuset_inherit_up(const struct cg_hier *h, int child, bool made, bool rootless,
+			     struct cell_err *e)
 {
 	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
 	_cleanup_close_ int parent = -1;
@@ -200,6 +212,9 @@ static int cpuset_inherit_up(const struct cg_hier *h, int child, bool made, stru
 				return cell_err_sys(e, "cgroup `%s%s`: read %s", h->mnt, h->path, files[i]);
 			if (buf[strspn(buf, " \n")] != '\0')
 				continue;
+			if (rootless)
+				return cell_err_set(e, EACCES, "cgroup `%s%s`: %s is empty and not cell's to fill",
+						    h->mnt, h->path, files[i]);
 		}
 		if (parent < 0)
 			parent = openat(child, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -276,6 +291,28 @@ static int v2_enable(int dirfd, uint32_t want, uint32_t extra, uint32_t *now, co
 	return 0;
 }
 
+/* The controllers for the level below cur, on the way down walk_create
+ * goes: below a level we made, everything it offers; above, what the
+ * container needs and, where possible, what an update may ask for.
+ * Rootless, the levels above are the delegated cgroup's, and what it
+ * holds is all it can give (its cgroup.controllers): enabling there is
+ * tried, and a refusal (a level with processes in it, or not the user's
+ * to write) leaves those controllers out instead of failing. */
+static int enable_level(const struct cg_hier *h, int cur, uint32_t need, uint32_t extra,
+			uint32_t *avail, bool rootless, struct cell_err *e)
+{
+	uint32_t want = h->created ? *avail : need & *avail;
+
+	extra = h->created ? 0 : extra & *avail;
+	if (!rootless || h->created)
+		return v2_enable(cur, want, extra, avail, h->path, e);
+	want &= cg_v2_ctrls(cur);
+	extra &= cg_v2_ctrls(cur);
+	if (v2_enable(cur, want, extra, avail, h->path, e) < 0)
+		*avail = v2_enabled(cur);
+	return 0;
+}
+
 /* Undo walk_create's mkdirs after a failure: the `made` deepest of the
  * first `walked` components of h->path. */
 static void unmake(const struct cg_hier *h, int walked, int made)
@@ -324,7 +361,8 @@ static int check_empty(int fd, const struct cg_hier *h, struct cell_err *e)
  * the fd of the last component. take_over: an empty last component that
  * exists is treated as made here (a default path left by a crash: delete
  * removes it, and a v1 cpuset gets its parent's CPUs again). */
-static int walk_create(struct cg_hier *h, uint32_t need, bool take_over, struct cell_err *e)
+static int walk_create(struct cg_hier *h, uint32_t need, bool take_over, bool rootless,
+		       struct cell_err *e)
 {
 	_cleanup_close_ int cur = open(h->mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	uint32_t avail = h->ctrls & CG_V2_ENABLEABLE;
@@ -348,12 +386,7 @@ static int walk_create(struct cg_hier *h, uint32_t need, bool take_over, struct 
 		memcpy(comp, p, n);
 		comp[n] = '\0';
 		p += n;
-		/* Below a level we made, everything it offers; above, what
-		 * the container needs and, where possible, what an update
-		 * may ask for. */
-		if (h->version == 2 &&
-		    v2_enable(cur, h->created ? avail : need & avail, h->created ? 0 : extra & avail,
-			      &avail, h->path, e) < 0)
+		if (h->version == 2 && enable_level(h, cur, need, extra, &avail, rootless, e) < 0)
 			goto fail;
 		if (mkdirat(cur, comp, 0755) == 0) {
 			h->created++;
@@ -384,7 +417,7 @@ static int walk_create(struct cg_hier *h, uint32_t need, bool take_over, struct 
 			made = true; /* its CPUs come from the parent again */
 		}
 		if (h->version == 1 && (h->ctrls & (1u << CG_CPUSET)) &&
-		    cpuset_inherit_up(h, cur, made, e) < 0)
+		    cpuset_inherit_up(h, cur, made, rootless, e) < 0)
 			goto fail;
 	}
 	h->fd = cur;
@@ -414,7 +447,7 @@ static int create_one(struct cgroup *cg, struct cg_hier *h, uint32_t need, struc
 		if (errno != ENOENT && errno != EEXIST)
 			return cell_err_sys(e, "create cgroup `%s`", path);
 	}
-	if (walk_create(h, need, cg->default_path, e) < 0)
+	if (walk_create(h, need, cg->default_path, cg->rootless, e) < 0)
 		return -1;
 	/* Joining a cgroup that exists is fine, sharing one is not. */
 	if (h->created == 0 && check_empty(h->fd, h, e) < 0)
@@ -454,22 +487,75 @@ uint32_t cg_needed_ctrls(const struct oci_resources *r)
 	return m;
 }
 
+static bool denied(int err)
+{
+	return err == EACCES || err == EPERM || err == EROFS;
+}
+
+/* Rootless: a hierarchy the user may not write is left unused; the first
+ * such error is kept for when none is usable. */
+static int create_rootless(struct cgroup *cg, struct cg_hier *h, uint32_t need, bool *used,
+			   struct cell_err *first, struct cell_err *e)
+{
+	struct cell_err ignored;
+
+	if (h->unused)
+		return 0;
+	if (create_one(cg, h, need, e) == 0) {
+		*used = true;
+		return 0;
+	}
+	if (!denied(e->errnum))
+		return -1;
+	if (first->errnum == 0)
+		*first = *e;
+	remove_one(h, &ignored);
+	h->unused = true;
+	return 0;
+}
+
+static int apply_rootless(struct cgroup *cg, const struct oci_resources *r, struct cell_err *e)
+{
+	struct oci_resources avail;
+	struct oci_kv *unified = NULL;
+	int rc;
+
+	if (cg_rootless_filter(cg, r, &avail, &unified, e) < 0)
+		return -1;
+	rc = avail.present ? cgroup_apply(cg, &avail, "linux.resources", e) : 0;
+	free(unified);
+	return rc;
+}
+
 int cgroup_create(struct cgroup *cg, const struct oci_resources *r, struct cell_err *e)
 {
 	uint32_t need = cg_needed_ctrls(r);
-	struct cell_err ignored;
+	struct cell_err ignored, first = { 0 };
+	bool used = false;
 
+	cg->skipped = 0;
 	for (size_t i = 0; i < cg->n; i++) {
 		struct cg_hier *h = &cg->h[i];
+		uint32_t hneed = h->version == 2 ? need & h->ctrls & CG_V2_ENABLEABLE : 0;
 
-		if (create_one(cg, h, h->version == 2 ? need & h->ctrls & CG_V2_ENABLEABLE : 0, e) < 0)
+		if (cg->rootless ? create_rootless(cg, h, hneed, &used, &first, e) < 0 :
+				   create_one(cg, h, hneed, e) < 0)
 			goto fail;
 		/* The last container with a default path removes /cell too:
 		 * nothing of cell's stays in the host's tree. */
 		if (cg->default_path && h->created > 0)
-			h->created = path_depth(h->path);
+			h->created = path_depth(h->path) - h->base;
 	}
-	if (r && r->present && cgroup_apply(cg, r, "linux.resources", e) < 0)
+	if (cg->rootless && !used) {
+		if (first.errnum != 0)
+			*e = first;
+		else
+			cell_err_set(e, EACCES, "cgroups: none of the caller's is delegated to uid %u",
+				     (unsigned)geteuid());
+		return -1;
+	}
+	if (r && r->present &&
+	    (cg->rootless ? apply_rootless(cg, r, e) : cgroup_apply(cg, r, "linux.resources", e)) < 0)
 		goto fail;
 	return 0;
 fail:

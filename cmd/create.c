@@ -126,7 +126,9 @@ static int open_fifo(struct created *cr, struct cell_err *e)
 }
 
 /* An unprivileged caller without delegated cgroups runs without cgroups,
- * as runc's rootless mode does; its resource limits are skipped. */
+ * as runc's rootless mode does; its resource limits are skipped. With
+ * some delegated (cgroup_create), only the limits of controllers not
+ * delegated are. */
 static bool cgroups_optional(int err)
 {
 	return geteuid() != 0 && (err == EACCES || err == EPERM || err == EROFS);
@@ -151,6 +153,16 @@ static void root_scope(struct cell_ctx *g, int rootfd, char *buf, size_t cap)
 	snprintf(buf, cap, "r-%08x", h);
 }
 
+/* One line per controller whose limits a rootless container goes without. */
+static void warn_skipped(const struct cgroup *cg, const char *id)
+{
+	for (int c = 0; c < CG_NCTRL; c++)
+		if (cg->skipped & (1u << c))
+			log_warn("`%s`: linux.resources: the %s limits skipped: the %s controller is not "
+				 "delegated to uid %u", id, cgroup_ctrl_name(c, 1),
+				 cgroup_ctrl_name(c, cg->layout == CG_LAYOUT_V2 ? 2 : 1), (unsigned)geteuid());
+}
+
 static int make_cgroups(struct cell_ctx *g, const struct create_opts *o, struct created *cr,
 			struct cell_err *e)
 {
@@ -158,8 +170,10 @@ static int make_cgroups(struct cell_ctx *g, const struct create_opts *o, struct 
 	char scope[16];
 
 	root_scope(g, cr->rootfd, scope, sizeof scope);
-	if (cgroup_detect(&cr->cg, e) < 0 ||
-	    cgroup_set_path(&cr->cg, l->cgroups_path, scope, o->id, e) < 0)
+	if (cgroup_detect(&cr->cg, e) < 0)
+		return -1;
+	cr->cg.rootless = geteuid() != 0;
+	if (cgroup_set_path(&cr->cg, l->cgroups_path, scope, o->id, e) < 0)
 		return -1;
 	if (cgroup_create(&cr->cg, &l->resources, e) < 0) {
 		if (!cgroups_optional(e->errnum))
@@ -172,6 +186,7 @@ static int make_cgroups(struct cell_ctx *g, const struct create_opts *o, struct 
 			log_debug("no cgroups for `%s` (%s)", o->id, e->msg);
 		return 0;
 	}
+	warn_skipped(&cr->cg, o->id);
 	cr->has_cg = true;
 	cr->ns.cg = &cr->cg;
 	return 0;

@@ -45,7 +45,9 @@ static int mount_hier(struct rootfs_ctx *r, size_t i, const struct cg_hier *h, i
 	struct rootfs_fdpath fp;
 	char opts[256], src[sizeof h->mnt + sizeof h->path];
 
-	if (r->cgroupns) {
+	/* No v1 hierarchy mounts in a user namespace: a rootless container
+	 * gets its own directory bound instead. */
+	if (r->cgroupns && (h->version == 2 || !r->cg->rootless)) {
 		const char *type = h->version == 2 ? "cgroup2" : "cgroup";
 
 		if (h->version == 1)
@@ -133,9 +135,10 @@ int rootfs_mount_cgroup(struct rootfs_ctx *r, size_t i, int fd, struct cell_err 
 	const struct cgroup *cg = r->cg;
 	unsigned long flags = (m->flags & ROOTFS_MNT_FLAGS) | MS_NOSUID | MS_NODEV | MS_NOEXEC;
 
-	/* Without cgroups of its own (unprivileged), the host's tree, read-only:
+	/* Without cgroups of its own (unprivileged, nothing delegated), the
+	 * host's tree, read-only:
 	 * writable, it would let the container leave its cgroups. */
-	if (cg == NULL)
+	if (cg == NULL || (cg->layout == CG_LAYOUT_V2 && cg->h[cg->v2].fd < 0))
 		return rootfs_bind_host_tree(r, i, "/sys/fs/cgroup", fd, MS_RDONLY, e);
 	if (cg->layout == CG_LAYOUT_V2)
 		return mount_hier(r, i, &cg->h[cg->v2], fd, flags, e);

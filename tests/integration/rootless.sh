@@ -368,3 +368,102 @@ test_rootless_ps_no_pid_namespace() {
 	assert_ok urt delete --force rl-n
 	drop_test_users
 }
+
+# rl_delegate NAME HIER...: the cgroup NAME made in each hierarchy (a mount
+# point) and delegated to $U as systemd's Delegate=yes does (the directory,
+# cgroup.procs, cgroup.subtree_control, cgroup.threads chowned), with a leaf
+# NAME/sh of $U's for its shell; rl_undelegate removes them (EXIT trap).
+# Not named "cell": concurrent runs would take them for their leaks.
+rl_delegate() {
+	local name=$1 m f
+	shift
+	RL_DELEG=""
+	trap rl_undelegate EXIT
+	for m in "$@"; do
+		mkdir "$m/$name"
+		RL_DELEG="$RL_DELEG $m/$name"
+		for f in "" /cgroup.procs /cgroup.subtree_control /cgroup.threads /tasks; do
+			[ ! -e "$m/$name$f" ] || chown "$U:" "$m/$name$f"
+		done
+		if [ -f "$m/$name/cpuset.cpus" ]; then
+			cat "$m/cpuset.cpus" >"$m/$name/cpuset.cpus"
+			cat "$m/cpuset.mems" >"$m/$name/cpuset.mems"
+		fi
+		mkdir "$m/$name/sh"
+		chown -R "$U:" "$m/$name/sh"
+	done
+}
+
+rl_undelegate() {
+	local d k
+	for d in $RL_DELEG; do
+		for k in 1 2 3 4 5 6 7 8 9 10; do
+			rmdir "$d/sh" "$d" 2>/dev/null && break
+			sleep 0.1
+		done
+	done
+	RL_DELEG=""
+}
+
+rl_in_leaf() { # CMD...: as $U, started from the leaves $d/sh of rl_delegate
+	local d
+	(
+		for d in $RL_DELEG; do echo "$BASHPID" >"$d/sh/cgroup.procs"; done
+		as_user "$@"
+	)
+}
+
+# The cgroup path of PID in the hierarchy of a v1 controller, or of
+# cgroup2 for "0".
+rl_cg_of() { # PID CONTROLLER|0
+	awk -F: -v c="$2" '(c == "0" && $1 == "0") || (c != "0" && ("," $2 ",") ~ ("," c ",")) { print $3; exit }' "/proc/$1/cgroup"
+}
+
+# On this host's v1 memory and pids hierarchies and its cgroup2 tree, a
+# subtree delegated to the user (chowned, as by systemd's Delegate=yes):
+# the container's cgroups are made below it (BASE/cell/ID), the limits
+# written, the levels removed at delete. The user's other hierarchies are
+# the host's: not used, not written.
+test_rootless_cgroup_delegated() {
+	local cg=/sys/fs/cgroup name m h pid
+	for m in $cg/memory $cg/pids $cg/unified; do
+		[ "$(stat -fc %T "$m" 2>/dev/null)" = cgroupfs ] || [ "$(stat -fc %T "$m" 2>/dev/null)" = cgroup2fs ] ||
+			skip "not a hybrid host with v1 memory and pids ($m)"
+	done
+	rl_setup
+	rl_spec
+	share_dir
+	name="rl-deleg-$$"
+	rl_delegate "$name" $cg/memory $cg/pids $cg/unified
+	cfg 'linux.resources={"memory":{"limit":33554432},"pids":{"limit":16}}'
+	cfg_sh 'cat /proc/self/cgroup >/shared/cg; cat /sys/fs/cgroup/pids/pids.max >/shared/pids.max
+touch /shared/ready; exec sleep 600'
+	try rl_in_leaf "$T/cell" run -d -b "$B" rl-d
+	assert_rc 0
+	assert_eq "" "$ERR" "stderr (memory and pids delegated: nothing skipped)"
+	wait_for 10 test -e "$SHARED/ready" || fail "container did not start"
+	pid=$(as_user "$T/cell" state rl-d | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+	for h in memory pids 0; do
+		assert_eq "/$name/cell/rl-d" "$(rl_cg_of "$pid" "$h")" "$h cgroup of the init"
+	done
+	for m in $cg/memory $cg/pids $cg/unified; do
+		assert_eq "$UUID" "$(stat -c %u "$m/$name/cell/rl-d")" "owner of $m/$name/cell/rl-d"
+	done
+	assert_eq 33554432 "$(cat "$cg/memory/$name/cell/rl-d/memory.limit_in_bytes")" "memory.limit_in_bytes"
+	assert_eq 16 "$(cat "$cg/pids/$name/cell/rl-d/pids.max")" "pids.max"
+	# Not delegated: the caller's cpu cgroup, untouched.
+	assert_eq "$(rl_cg_of self cpu)" "$(rl_cg_of "$pid" cpu)" "cpu cgroup (not delegated)"
+	# Inside: its own cgroups (a cgroup namespace; v1 directories bound).
+	assert_contains "$(cat "$SHARED/cg")" ":memory:/
+" "memory cgroup inside"
+	assert_eq 16 "$(cat "$SHARED/pids.max")" "pids.max inside"
+	assert_ok urt delete --force rl-d
+	for m in $cg/memory $cg/pids $cg/unified; do
+		[ ! -e "$m/$name/cell" ] || fail "$m/$name/cell left after delete"
+	done
+	rl_undelegate
+	for m in $cg/memory $cg/pids $cg/unified; do
+		[ ! -e "$m/$name" ] || fail "$m/$name: could not be removed"
+	done
+	drop_test_users
+}
