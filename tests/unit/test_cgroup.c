@@ -1,7 +1,9 @@
 /* cgroup/ without a kernel: layouts from mountinfo texts, container
  * paths, the v1 -> v2 conversions. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "../../cgroup/internal.h"
@@ -149,6 +151,42 @@ static void state_roundtrip(void)
 	free(json);
 }
 
+/* Rootless: what the container's cgroups lack is dropped and reported;
+ * device rules always go. */
+static void rootless_filter(void)
+{
+	struct cell_err e = { 0 };
+	struct cgroup cg;
+	struct oci_kv kv[] = { { "memory.high", "1" }, { "pids.max", "3" } };
+	struct oci_res_device dev = { .allow = false, .type = 'a', .major = -1, .minor = -1, .access = 7 };
+	struct oci_resources r = { .present = true, .has_memory = true, .unified = kv, .n_unified = 2,
+				   .devices = &dev, .n_devices = 1 };
+	struct oci_resources out;
+	struct oci_kv *uni = NULL;
+	int m;
+
+	r.memory.limit = (struct oci_num){ true, 1 << 25 };
+	r.pids_limit = (struct oci_num){ true, 16 };
+	r.cpu.shares = (struct oci_num){ true, 512 };
+	CHECK(detect(&cg, HYBRID, &e) == 0);
+	m = find(&cg, "/sys/fs/cgroup/memory");
+	CHECK(m >= 0);
+	/* Only the memory hierarchy is the container's (v1: all of its
+	 * controllers are there). */
+	cg.h[m].fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(cg_rootless_filter(&cg, &r, &out, &uni, &e) == 0);
+	CHECK(out.has_memory && out.memory.limit.set);
+	CHECK(!out.pids_limit.set && !out.cpu.shares.set);
+	CHECK(out.n_devices == 0);
+	CHECK(out.n_unified == 1);
+	CHECK_STR(out.n_unified ? out.unified[0].key : NULL, "memory.high");
+	CHECK(cg.skipped == ((1u << CG_PIDS) | (1u << CG_CPU)));
+	/* The config itself is untouched. */
+	CHECK(r.pids_limit.set && r.n_devices == 1 && r.n_unified == 2);
+	free(uni);
+	close(cg.h[m].fd);
+}
+
 int main(void)
 {
 	RUN(layout_hybrid);
@@ -157,5 +195,6 @@ int main(void)
 	RUN(paths);
 	RUN(conversions);
 	RUN(state_roundtrip);
+	RUN(rootless_filter);
 	return t_done();
 }
