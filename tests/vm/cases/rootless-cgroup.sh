@@ -85,12 +85,13 @@ rl_delegate() {
 		for f in "" /cgroup.procs /cgroup.subtree_control /cgroup.threads /tasks; do
 			[ ! -e "$d$f" ] || chown "$RL_UID:$RL_UID" "$d$f"
 		done
-		if [ -f "$d/cpuset.cpus" ]; then
+		# v1 cpusets start empty (v2 ones share their parent's).
+		if [ -f "$m/cpuset.cpus" ] && [ "$m" != "$CG" ]; then
 			cat "$m/cpuset.cpus" >"$d/cpuset.cpus"
 			cat "$m/cpuset.mems" >"$d/cpuset.mems"
 		fi
 		mkdir "$d/sh"
-		if [ -f "$d/sh/cpuset.cpus" ]; then
+		if [ -f "$m/cpuset.cpus" ] && [ "$m" != "$CG" ]; then
 			cat "$m/cpuset.cpus" >"$d/sh/cpuset.cpus"
 			cat "$m/cpuset.mems" >"$d/sh/cpuset.mems"
 		fi
