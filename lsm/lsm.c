@@ -45,10 +45,10 @@ static bool selinux_enabled(void)
 	       access(LSM_SELINUX_FS "/enforce", F_OK) == 0;
 }
 
-void lsm_host_probe(struct lsm_host *h)
+void lsm_host_probe(struct lsm_host *h, const struct oci_process *p, const char *mount_label)
 {
-	h->apparmor = apparmor_enabled();
-	h->selinux = selinux_enabled();
+	h->apparmor = set(p->apparmor_profile) && apparmor_enabled();
+	h->selinux = (set(p->selinux_label) || set(mount_label)) && selinux_enabled();
 }
 
 /* A value goes into a one-line attribute write: no control characters. */

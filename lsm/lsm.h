@@ -29,7 +29,9 @@ struct lsm_host {
 #define LSM_APPARMOR_FS "/sys/kernel/security/apparmor"
 #define LSM_SELINUX_FS "/sys/fs/selinux"
 
-void lsm_host_probe(struct lsm_host *h);
+/* Only what p and mount_label ask for is probed (the rest reads false):
+ * a container without labels costs no system call on the start path. */
+void lsm_host_probe(struct lsm_host *h, const struct oci_process *p, const char *mount_label);
 
 /* Refuse, before anything is created, a profile or label the host cannot
  * apply; errors name process.apparmorProfile or process.selinuxLabel. */

@@ -370,7 +370,7 @@ int ns_exec_spawn(struct ns_exec *x, struct cell_err *e)
 	if (seccomp_prepare(x->cfg, &prog, e) < 0)
 		return -1;
 	c.seccomp = prog;
-	lsm_host_probe(&c.lsm);
+	lsm_host_probe(&c.lsm, x->proc, NULL);
 	if (lsm_check_process(&c.lsm, x->proc, e) < 0) {
 		cell_err_wrap(e, "exec");
 		goto out;

@@ -177,7 +177,7 @@ int ns_validate(const struct oci_config *cfg, struct cell_err *e)
 		if (validate_sysctl(l, l->sysctl[i].key, e) < 0)
 			return cell_err_wrap(e, "config.json");
 	}
-	lsm_host_probe(&lsm);
+	lsm_host_probe(&lsm, &cfg->process, NULL);
 	if (lsm_check_process(&lsm, &cfg->process, e) < 0)
 		return cell_err_wrap(e, "config.json");
 	return 0;

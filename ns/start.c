@@ -255,7 +255,7 @@ int ns_spawn(struct ns_container *c, struct cell_err *e)
 	if (seccomp_prepare(c->cfg, &prog, e) < 0)
 		return -1;
 	a.seccomp = prog;
-	lsm_host_probe(&a.lsm);
+	lsm_host_probe(&a.lsm, &c->cfg->process, c->cfg->linux_.mount_label);
 	if (ns_open_paths(c->cfg, a.join_fd, e) < 0) {
 		seccomp_free(prog);
 		return -1;
