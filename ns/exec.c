@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "../seccomp/seccomp.h"
+#include "../util/log.h"
 #include "../util/sys.h"
 #include "guard.h"
 #include "internal.h"
@@ -272,6 +273,23 @@ static void reap(pid_t pid)
 		;
 }
 
+/* An unprivileged caller outside the subtree delegated to it may not move
+ * a process into it (the kernel wants write access to the common
+ * ancestor's cgroup.procs): exec then runs outside the container's cgroups,
+ * with a warning, as runc and crun do for rootless containers. */
+static bool rootless_cgroup_denied(int err)
+{
+	return (err == EACCES || err == EPERM) && geteuid() != 0;
+}
+
+static void warn_outside_cgroups(struct ns_exec *x, const char *why)
+{
+	log_warn("exec: the process stays outside the cgroups of `%s` (%s): an unprivileged "
+		 "user joins them from within the delegated cgroup only",
+		 x->id, why);
+	x->cg = NULL;
+}
+
 /* On cgroup v2 the joiner starts in the container's cgroup
  * (CLONE_INTO_CGROUP); elsewhere the parent moves it before it goes on.
  * Either way the exec'd process, its child, is born inside. */
@@ -287,7 +305,11 @@ static pid_t clone_joiner(struct exec_child *c, struct cell_err *e)
 		ca.cgroup = (uint64_t)cgfd;
 	}
 	pid = sys_clone3(&ca);
-	if (pid < 0 && cgfd >= 0 && (errno == EINVAL || errno == E2BIG)) {
+	if (pid < 0 && cgfd >= 0 && rootless_cgroup_denied(errno)) {
+		warn_outside_cgroups(c->x, strerror(errno));
+		cg = NULL;
+	}
+	if (pid < 0 && cgfd >= 0 && (cg == NULL || errno == EINVAL || errno == E2BIG)) {
 		ca.flags = 0;
 		ca.cgroup = 0;
 		cgfd = -1;
@@ -329,8 +351,11 @@ static int drive(struct ns_exec *x, int sync_fd, pid_t *joiner, struct cell_err 
 	int64_t pid;
 	int r;
 
-	if (x->cg && cgroup_attach(x->cg, *joiner, e) < 0)
-		return cell_err_wrap(e, "exec");
+	if (x->cg && cgroup_attach(x->cg, *joiner, e) < 0) {
+		if (!rootless_cgroup_denied(e->errnum))
+			return cell_err_wrap(e, "exec");
+		warn_outside_cgroups(x, e->msg);
+	}
 	if (sync_send(sync_fd, SYNC_PARENT_DONE, 0) < 0)
 		return cell_err_sys(e, "sync: send parent-done");
 	r = expect(sync_fd, SYNC_INIT_PID, &pid, e);

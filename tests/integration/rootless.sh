@@ -457,6 +457,17 @@ touch /shared/ready; exec sleep 600'
 	assert_contains "$(cat "$SHARED/cg")" ":memory:/
 " "memory cgroup inside"
 	assert_eq 16 "$(cat "$SHARED/pids.max")" "pids.max inside"
+	# exec from within the delegated cgroup joins the container's; from
+	# outside it (the kernel refuses the move) it runs with a warning.
+	try rl_in_leaf "$T/cell" exec rl-d cat /proc/self/cgroup
+	assert_rc 0
+	assert_eq "" "$ERR" "stderr of an exec from within the delegated cgroup"
+	printf '%s\n' "$OUT" | grep -q '^0::/$' || fail "exec from within: not in the container's cgroup2 cgroup: $OUT"
+	try as_user "$T/cell" exec rl-d cat /proc/self/cgroup
+	assert_rc 0
+	assert_contains "$ERR" "stays outside the cgroups of \`rl-d\`" "warning of an exec from outside"
+	# (v1 lets the user move its own process, cgroup2 wants the ancestor)
+	! printf '%s\n' "$OUT" | grep -q '^0::/$' || fail "exec from outside: in the container's cgroup2 cgroup: $OUT"
 	assert_ok urt delete --force rl-d
 	for m in $cg/memory $cg/pids $cg/unified; do
 		[ ! -e "$m/$name/cell" ] || fail "$m/$name/cell left after delete"

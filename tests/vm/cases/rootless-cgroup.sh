@@ -188,6 +188,12 @@ test_rootless_delegated_limits() {
 		assert_rc 0 "exec as the user"
 		assert_eq "33554432
 16" "$OUT" "memory.max and pids.max inside"
+		# From outside the delegated cgroup the kernel refuses the move
+		# (CLONE_INTO_CGROUP): the process runs, outside, with a warning.
+		try as_rl "$CELL" --root "$ROOT" exec c1 cat /proc/self/cgroup
+		assert_rc 0 "exec as the user from outside the delegated cgroup"
+		assert_contains "$ERR" "stays outside the cgroups of \`c1\`" "warning of an exec from outside"
+		assert_ne "0::/" "$OUT" "/proc/self/cgroup of an exec from outside"
 	else
 		assert_contains "$(cat "$T/shared/cg")" ":memory:/" "/proc/self/cgroup inside"
 		rl_in_leaf exec c1 cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max
