@@ -11,6 +11,7 @@
 
 #include "../rootfs/rootfs.h"
 #include "../util/cleanup.h"
+#include "../util/num.h"
 #include "user.h"
 
 #define DB_MAX (4 << 20) /* a larger passwd or group file is not plausible */
@@ -18,18 +19,11 @@
 /* A number that fits a uid_t/gid_t (not -1); false for a name. */
 static bool parse_id(const char *s, size_t len, uint32_t *out)
 {
-	uint64_t v = 0;
+	uint32_t v;
 
-	if (len == 0 || len > 10)
+	if (!num_parse_u32(s, len, &v) || v == UINT32_MAX)
 		return false;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	if (v >= UINT32_MAX)
-		return false;
-	*out = (uint32_t)v;
+	*out = v;
 	return true;
 }
 

@@ -12,23 +12,7 @@
 
 #include "../util/cleanup.h"
 #include "../util/fs.h"
-
-static bool parse_u32(const char *s, size_t len, uint32_t *out)
-{
-	uint64_t v = 0;
-
-	if (len == 0 || len > 10)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	if (v > UINT32_MAX)
-		return false;
-	*out = (uint32_t)v;
-	return true;
-}
+#include "../util/num.h"
 
 /* "owner:start:count": owner is a user name or a numeric uid, as shadow
  * reads it. */
@@ -47,14 +31,14 @@ static bool parse_line(const char *l, size_t len, const char *user, uint32_t uid
 	if (user == NULL) {
 		/* Anyone's but root's (uid names root). */
 		if (((size_t)(c1 - l) == 4 && memcmp(l, "root", 4) == 0) ||
-		    (parse_u32(l, (size_t)(c1 - l), &owner) && owner == uid))
+		    (num_parse_u32(l, (size_t)(c1 - l), &owner) && owner == uid))
 			return false;
 	} else if (!((size_t)(c1 - l) == ulen && memcmp(l, user, ulen) == 0) &&
-		   !(parse_u32(l, (size_t)(c1 - l), &owner) && owner == uid)) {
+		   !(num_parse_u32(l, (size_t)(c1 - l), &owner) && owner == uid)) {
 		return false;
 	}
-	return parse_u32(c1 + 1, (size_t)(c2 - c1 - 1), &out->start) &&
-	       parse_u32(c2 + 1, len - (size_t)(c2 + 1 - l), &out->count) && out->count > 0 &&
+	return num_parse_u32(c1 + 1, (size_t)(c2 - c1 - 1), &out->start) &&
+	       num_parse_u32(c2 + 1, len - (size_t)(c2 + 1 - l), &out->count) && out->count > 0 &&
 	       (uint64_t)out->start + out->count <= (1ULL << 32);
 }
 

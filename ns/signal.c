@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../state/state.h"
 #include "../util/cleanup.h"
 #include "../util/sys.h"
 #include "ns.h"
@@ -83,25 +84,12 @@ static int pid_list_add(struct pid_list *l, pid_t pid, struct cell_err *e)
 	return 0;
 }
 
-/* Field 4 of /proc/PID/stat; 0 when the process is gone. The command
- * name (field 2) may hold spaces and parentheses: parse after the last ')'. */
+/* 0 when the process is gone. */
 static pid_t ppid_of(pid_t pid)
 {
-	char path[48], buf[512], *paren;
-	int fd, ppid = 0;
-	ssize_t n;
+	struct state_proc st;
 
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	paren = strrchr(buf, ')');
-	if (paren == NULL || sscanf(paren + 1, " %*c %d", &ppid) != 1)
-		return 0;
-	return (pid_t)ppid;
+	return state_proc_stat(pid, &st) == 0 ? st.ppid : 0;
 }
 
 static bool listed(const struct pid_list *l, pid_t pid)

@@ -300,7 +300,7 @@ void state_free(struct state *s)
 	memset(s, 0, sizeof *s);
 }
 
-uint64_t state_pid_stat(pid_t pid, char *state_letter)
+int state_proc_stat(pid_t pid, struct state_proc *out)
 {
 	char path[32], buf[1024];
 	ssize_t n;
@@ -310,23 +310,35 @@ uint64_t state_pid_stat(pid_t pid, char *state_letter)
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
+		return -1;
 	n = read(fd, buf, sizeof buf - 1);
 	close(fd);
 	if (n <= 0)
-		return 0;
+		return -1;
 	buf[n] = '\0';
 	/* comm may contain spaces and ')': fields restart after the last ')'. */
 	p = strrchr(buf, ')');
-	if (p == NULL || p[1] != ' ')
-		return 0;
+	if (p == NULL || p[1] != ' ' || p[2] == '\0')
+		return -1;
 	p += 2;
-	if (state_letter != NULL)
-		*state_letter = *p;
+	out->letter = *p;
+	out->ppid = (pid_t)strtol(p + 1, NULL, 10);
 	for (field = 3; field < 22 && *p; p++)
 		if (*p == ' ')
 			field++;
-	return strtoull(p, NULL, 10);
+	out->start = strtoull(p, NULL, 10);
+	return 0;
+}
+
+uint64_t state_pid_stat(pid_t pid, char *state_letter)
+{
+	struct state_proc st;
+
+	if (state_proc_stat(pid, &st) < 0)
+		return 0;
+	if (state_letter != NULL)
+		*state_letter = st.letter;
+	return st.start;
 }
 
 uint64_t state_pid_start(pid_t pid)

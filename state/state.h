@@ -64,6 +64,13 @@ void state_free(struct state *s);
 uint64_t state_pid_start(pid_t pid);
 /* Field 22 of /proc/PID/stat (0 when unreadable), and the state letter
  * (field 3) when state_letter is not NULL. */
+/* Fields of /proc/PID/stat: 0, or -1 when the process is gone. */
+struct state_proc {
+	char letter;    /* R, S, Z... */
+	pid_t ppid;
+	uint64_t start; /* clock ticks after boot */
+};
+int state_proc_stat(pid_t pid, struct state_proc *out);
 uint64_t state_pid_stat(pid_t pid, char *state_letter);
 
 /* Compute the status. When pidfd is non-NULL and the process is alive, a
