@@ -119,6 +119,11 @@ test_docker_limits_caps_seccomp() {
 	assert_eq 67108864 "$(cg_value "$pid" memory memory.limit_in_bytes memory.max)" "memory limit"
 	assert_eq 42 "$(cg_value "$pid" pids pids.max pids.max)" "pids limit"
 	assert_contains "$(awk -F: '$2 == "pids" { print $3 }' "/proc/$pid/cgroup")" "$DK_CG/" "the container's cgroup"
+	# docker update sends 0 for every cpu value not named: only the
+	# memory and pids limits change (cell's update of a live container).
+	assert_ok dk update --memory 48m --memory-swap 96m --pids-limit 24 l1
+	assert_eq 50331648 "$(cg_value "$pid" memory memory.limit_in_bytes memory.max)" "memory limit after docker update"
+	assert_eq 24 "$(cg_value "$pid" pids pids.max pids.max)" "pids limit after docker update"
 	# docker's default seccomp profile: filter mode; unshare(2) needs
 	# CAP_SYS_ADMIN there (EPERM), unconfined it does not. An exec gets
 	# the container's profile and capabilities too.
