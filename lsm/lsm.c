@@ -124,7 +124,9 @@ int lsm_label_path(const char *label, const char *path, const char *what, struct
 {
 	if (label == NULL)
 		return 0;
-	if (lsetxattr(path, "security.selinux", label, strlen(label) + 1, 0) < 0 && errno != ENOTSUP)
+	/* path is a /proc/self/fd/N link: follow it to the mount's root
+	 * (lsetxattr labelled the link, and nothing said so). */
+	if (setxattr(path, "security.selinux", label, strlen(label) + 1, 0) < 0 && errno != ENOTSUP)
 		return cell_err_sys(e, "linux.mountLabel: label `%s` (security.selinux)", what);
 	return 0;
 }

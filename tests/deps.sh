@@ -16,8 +16,9 @@ pkgs="$pkgs uidmap passwd"
 # the VM stage (tests/vm): Debian's kernel and its modules booted under qemu
 # with an initramfs packed by cpio (xz unpacks the kernel for a fast boot).
 pkgs="$pkgs qemu-system-x86 linux-image-amd64 cpio gzip"
-# ...and apparmor_parser, which compiles its AppArmor test policy.
-pkgs="$pkgs apparmor"
+# ...and apparmor_parser and checkpolicy, which compile its AppArmor and
+# SELinux test policies.
+pkgs="$pkgs apparmor checkpolicy"
 # seccomp tests: 32-bit helper (gcc -m32), podman's default profile
 # (/usr/share/containers/seccomp.json, read in place).
 pkgs="$pkgs gcc-multilib golang-github-containers-common"

@@ -6,8 +6,10 @@
 # usage: tests/vm/vm.sh [-l LAYOUTS] [-f FILTER] [-o DIR] [-c CELL]
 #   -l LAYOUTS  comma-separated cgroup layouts, one VM each, booted side by
 #               side: v2 (cgroup2 on /sys/fs/cgroup), hybrid (v1 controllers,
-#               cgroup2 on /sys/fs/cgroup/unified with hugetlb), v1
-#               (default v2,hybrid,v1)
+#               cgroup2 on /sys/fs/cgroup/unified with hugetlb), v1,
+#               selinux (v2 booted with security=selinux: only the cases
+#               of cases/selinux.sh, which run nowhere else)
+#               (default v2,hybrid,v1,selinux)
 #   -f FILTER   extended regex on vm-LAYOUT/FILE/NAME: only matching cases
 #   -o DIR      keep the serial console logs there (console-LAYOUT.log)
 #   -c CELL     the cell binary (default build/cell; must be static)
@@ -25,7 +27,7 @@ set -u
 
 VM_DIR=$(cd "$(dirname "$0")" && pwd)
 REPO_DIR=$(dirname "$(dirname "$VM_DIR")")
-LAYOUTS=v2,hybrid,v1
+LAYOUTS=v2,hybrid,v1,selinux
 FILTER=""
 OUT_DIR=""
 CELL_BIN="$REPO_DIR/build/cell"
@@ -40,8 +42,8 @@ while getopts l:f:o:c: opt; do
 done
 LAYOUTS=$(echo "$LAYOUTS" | tr , ' ')
 for l in $LAYOUTS; do
-	case $l in v2 | hybrid | v1) ;; *)
-		echo "vm.sh: unknown layout $l (v2, hybrid, v1)" >&2
+	case $l in v2 | hybrid | v1 | selinux) ;; *)
+		echo "vm.sh: unknown layout $l (v2, hybrid, v1, selinux)" >&2
 		exit 2
 		;;
 	esac
@@ -68,6 +70,13 @@ pick_kernel() {
 plan() {
 	local f n key
 	for f in "$VM_DIR"/cases/*.sh; do
+		# The SELinux VM (its LSM is SELinux, not AppArmor) runs its
+		# own cases only, and they run only there.
+		if [ "$1" = selinux ]; then
+			[ "$(basename "$f")" = selinux.sh ] || continue
+		elif [ "$(basename "$f")" = selinux.sh ]; then
+			continue
+		fi
 		for n in $(grep -oE '^test_[A-Za-z0-9_]+ *\(\)' "$f" | tr -d '() '); do
 			key="$(basename "$f" .sh)/$n"
 			if [ -z "$FILTER" ] || printf 'vm-%s/%s\n' "$1" "$key" | grep -Eq -- "$FILTER"; then
@@ -138,6 +147,15 @@ build_initramfs() {
 			die "apparmor_parser of $VM_DIR/apparmor.profile failed: $(cat "$dir/aa.err")"
 		rm -f "$dir/aa.err"
 	fi
+	# The SELinux test policy (cases/selinux.sh), compiled here.
+	if [[ " $LAYOUTS " == *" selinux "* ]]; then
+		checkpolicy -M -U allow -c 33 -o "$dir/vm/selinux.bin" "$VM_DIR/selinux/policy.conf" >"$dir/se.err" 2>&1 ||
+			die "checkpolicy of $VM_DIR/selinux/policy.conf failed (apt-get install checkpolicy): $(cat "$dir/se.err")"
+		rm -f "$dir/se.err"
+		mkdir -p "$dir/vm/bin"
+		gcc -O2 -static -o "$dir/vm/bin/getlabel" "$VM_DIR/selinux/getlabel.c" ||
+			die "cannot build the getlabel helper"
+	fi
 	chmod 0755 "$dir/init"
 	for l in $LAYOUTS; do plan "$l" >"$dir/vm/plan.$l"; done
 	(cd "$dir" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) |
@@ -181,7 +199,7 @@ boot_once() {
 		-machine q35,accel=tcg -cpu max -smp "${VM_SMP:-2}" -m "${VM_MEM:-1024}" \
 		-nographic -no-reboot -nodefaults -serial stdio -monitor none \
 		-kernel "$BOOT_KERNEL" -initrd "$WORK/initramfs.gz" \
-		-append "console=ttyS0 ${VM_QUIET-quiet}${VM_APPEND:+ $VM_APPEND} panic=-1 oops=panic cell.layout=$1" \
+		-append "console=ttyS0 ${VM_QUIET-quiet}${VM_APPEND:+ $VM_APPEND}$([ "$1" != selinux ] || echo ' security=selinux') panic=-1 oops=panic cell.layout=$1" \
 		</dev/null 2>&1 | tr -d '\r' >"$2"
 	rc=${PIPESTATUS[0]}
 	t1=$(date +%s)
