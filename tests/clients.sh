@@ -89,6 +89,21 @@ cg_value() {
 	fi
 }
 
+# client_volume_checks RUN IMAGE: `RUN --rm -v ... IMAGE CMD` (podman's or
+# docker's run) with a read-write and a :ro volume of $SHARED.
+client_volume_checks() {
+	local run=$1 img=$2
+	mkdir -p "$SHARED/rw" "$SHARED/ro"
+	echo host-file >"$SHARED/ro/f"
+	try "$run" --rm -v "$SHARED/rw:/data" -v "$SHARED/ro:/in:ro" "$img" \
+		sh -c 'echo from-ctr >/data/g; cat /in/f; echo x >/in/h; echo rc=$?'
+	assert_rc 0
+	assert_eq from-ctr "$(cat "$SHARED/rw/g")" "a file written through -v"
+	assert_contains "$OUT" host-file "a file read through -v :ro"
+	assert_contains "$OUT" "rc=1" "a write to a :ro volume"
+	[ ! -e "$SHARED/ro/h" ] || fail "the :ro volume was written"
+}
+
 # pty_drive STEP... -- CMD...: run CMD in a pty (tests/ptydrive.py); RC, OUT.
 pty_drive() {
 	local rc=0

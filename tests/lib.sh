@@ -203,6 +203,23 @@ print(v if isinstance(v, str) else json.dumps(v))
 # --------------------------------------------------------------------
 # Bundles and configs.
 
+# consock_start STEP...: a console-socket receiver (tests/consock.py) at
+# $T/cs in the background; consock_wait collects its output in CS_OUT,
+# CS_RC.
+consock_start() {
+	rm -f "$T/cs" "$T/cs.ready"
+	python3 "$TESTS_DIR/consock.py" "$T/cs" "$@" >"$T/cs.out" 2>"$T/cs.err" &
+	CS_PID=$!
+	wait_for 10 test -e "$T/cs.ready" || fail "console socket receiver did not start: $(cat "$T/cs.err")"
+}
+
+consock_wait() {
+	CS_RC=0
+	wait "$CS_PID" || CS_RC=$?
+	CS_OUT=$(cat "$T/cs.out")
+	note "receiver ($CS_RC): $CS_OUT $(cat "$T/cs.err")"
+}
+
 # make_bundle [DIR]: DIR (default $B) gets a copy of the run's busybox
 # rootfs and the harness's base config.json.
 make_bundle() {

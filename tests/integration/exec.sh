@@ -318,20 +318,6 @@ drive() { # STEP... -- CMD...: run CMD in a pty; RC, OUT
 	echo "+ ptydrive -> $RC: $(cat "$T/drive.err")" >&2
 }
 
-consock_start() { # STEP...: a receiver at $T/cs in the background
-	rm -f "$T/cs" "$T/cs.ready"
-	python3 "$TESTS_DIR/consock.py" "$T/cs" "$@" >"$T/cs.out" 2>"$T/cs.err" &
-	CS_PID=$!
-	wait_for 10 test -e "$T/cs.ready" || fail "console socket receiver did not start: $(cat "$T/cs.err")"
-}
-
-consock_wait() {
-	CS_RC=0
-	wait "$CS_PID" || CS_RC=$?
-	CS_OUT=$(cat "$T/cs.out")
-	note "receiver ($CS_RC): $CS_OUT $(cat "$T/cs.err")"
-}
-
 test_exec_tty_foreground() {
 	make_bundle
 	exec_target
